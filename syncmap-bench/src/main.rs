@@ -1,0 +1,3 @@
+//! The syncmap benchmark program (being built).
+
+fn main() {}

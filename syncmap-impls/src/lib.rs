@@ -1,0 +1,27 @@
+//! The maps of [syncmap](https://docs.rs/syncmap), each an implementation of
+//! [`ConcurrentMap`](syncmap_core::ConcurrentMap):
+//!
+//! | map | design | choose it when |
+//! | --- | --- | --- |
+//! | [`MutexMap`] | one `HashMap` behind one mutex (the seed's `mutexMap.go`) | writes are frequent and spread over all keys; you want the simplest exact semantics |
+//! | [`RwLockMap`] | one `HashMap` behind one reader-writer lock (Go's `RWMutexMap`) | reads dominate but run on few cores |
+//!
+//! Every map takes a hasher parameter `S: BuildHasher`, defaulting to [`DefaultHashBuilder`].
+
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
+#![doc(test(attr(deny(warnings))))]
+
+mod locked;
+mod mutex_map;
+mod rwlock_map;
+
+pub use mutex_map::MutexMap;
+pub use rwlock_map::RwLockMap;
+
+/// The default hasher of every map: [`foldhash::fast::RandomState`].
+///
+/// foldhash is among the fastest general-purpose hashers for short keys (it is hashbrown's
+/// default), and each `RandomState` is seeded per process and per instance, so an attacker who
+/// does not see hash values cannot aim keys at one bucket. For keys chosen by an adversary who
+/// can observe timings, use a keyed cryptographic hasher such as `std`'s `RandomState` instead.
+pub type DefaultHashBuilder = foldhash::fast::RandomState;
