@@ -1,0 +1,28 @@
+//! The syncmap benchmark program, as a library so its tests can drive the workloads directly.
+//!
+//! - [`go_suite`]: the twelve workloads of Go 1.19's `sync/map_bench_test.go`, with Go's
+//!   constants, loops and checks, and Go's figure (wall-clock time over all threads' operations).
+//! - [`mixes`]: the conc-map-bench mixes ReadHeavy, Exchange and RapidGrow, in Mops/s.
+//! - [`maps`]: the maps under test and their hashers; [`adapters`] puts dashmap, papaya and scc
+//!   behind [`syncmap::ConcurrentMap`].
+//! - [`harness`]: Go's `RunParallel` and `b.N` calibration on OS threads.
+//! - [`go_side`]: `--with-go`, Go 1.19's own suite run and parsed.
+//! - [`run`], [`record`], [`output`]: the run, its rows, and the table, CSV, JSON, Markdown
+//!   and SVG outputs.
+//!
+//! Run it with `cargo run --release -p syncmap-bench -- --help`.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod adapters;
+pub mod cli;
+pub mod go_side;
+pub mod go_suite;
+pub mod harness;
+pub mod machine;
+pub mod maps;
+pub mod mixes;
+pub mod output;
+pub mod record;
+pub mod run;

@@ -1,0 +1,229 @@
+//! The maps under test, their names on the command line, and the hasher each one gets.
+
+use std::collections::hash_map::RandomState as StdRandomState;
+use std::hash::BuildHasher;
+use std::time::Duration;
+
+use syncmap::{DefaultHashBuilder, MutexMap, RwLockMap};
+
+use crate::adapters::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
+use crate::go_suite::{BenchMap, GoWorkload};
+use crate::harness::{Budget, Sample, measure};
+use crate::mixes::Mix;
+
+/// A map the benchmark runs, by its name in the CSV (`syncmap`, `mutexmap`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MapName {
+    /// `syncmap::SyncMap`, Go's read/dirty design.
+    SyncMap,
+    /// `syncmap::MutexMap`.
+    MutexMap,
+    /// `syncmap::RwLockMap`.
+    RwLockMap,
+    /// dashmap 6.
+    DashMap,
+    /// papaya 0.2.
+    Papaya,
+    /// scc 3: `HashIndex` on read-mostly workloads (where the key set barely changes after
+    /// setup: LoadMostlyHits, LoadMostlyMisses, the three collision workloads, Range, ReadHeavy),
+    /// `HashMap` on the others, as scc's documentation advises.
+    Scc,
+    /// scc's `HashIndex` on every workload.
+    SccIndex,
+    /// scc's `HashMap` on every workload.
+    SccMap,
+}
+
+/// Which hasher the maps get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hashers {
+    /// [`syncmap::DefaultHashBuilder`] (foldhash) for every map, so designs are compared, not
+    /// hashers.
+    Same,
+    /// Each map's own default: foldhash for syncmap's maps, `std`'s SipHash `RandomState` for
+    /// dashmap, papaya and scc.
+    OwnDefault,
+}
+
+/// What to run on a map: one of Go's workloads or one of the mixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Workload {
+    /// A workload of Go's `map_bench_test.go`.
+    Go(GoWorkload),
+    /// A conc-map-bench mix.
+    Mix(Mix),
+}
+
+impl Workload {
+    /// The workload's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Go(w) => w.name(),
+            Workload::Mix(m) => m.name(),
+        }
+    }
+
+    /// `true` for read-mostly workloads (see [`MapName::Scc`]).
+    pub fn read_mostly(self) -> bool {
+        match self {
+            Workload::Go(w) => w.read_mostly(),
+            Workload::Mix(m) => m.read_mostly(),
+        }
+    }
+
+    /// The suite the workload belongs to: `go` or `mixes`.
+    pub fn suite(self) -> &'static str {
+        match self {
+            Workload::Go(_) => "go",
+            Workload::Mix(_) => "mixes",
+        }
+    }
+
+    /// One timed run of about `n` operations on a fresh map from `make`.
+    pub fn run_on<M: BenchMap>(
+        self,
+        make: &dyn Fn() -> M,
+        threads: usize,
+        n: u64,
+        previous: Option<(u64, Duration)>,
+    ) -> Result<Sample, String> {
+        match self {
+            Workload::Go(w) => w.run(make, threads, n, previous),
+            Workload::Mix(m) => m.run(make, threads, n),
+        }
+    }
+}
+
+impl MapName {
+    /// Every map, in the order of the tables.
+    pub const ALL: [MapName; 8] = [
+        MapName::SyncMap,
+        MapName::MutexMap,
+        MapName::RwLockMap,
+        MapName::DashMap,
+        MapName::Papaya,
+        MapName::Scc,
+        MapName::SccIndex,
+        MapName::SccMap,
+    ];
+
+    /// The maps run when `--map` is not given (scc once, as the workload picks).
+    pub const DEFAULT: [MapName; 6] = [
+        MapName::SyncMap,
+        MapName::MutexMap,
+        MapName::RwLockMap,
+        MapName::DashMap,
+        MapName::Papaya,
+        MapName::Scc,
+    ];
+
+    /// The name in the CSV and on the command line.
+    ///
+    /// ```
+    /// use syncmap_bench::maps::MapName;
+    /// assert_eq!(MapName::RwLockMap.name(), "rwlockmap");
+    /// assert_eq!(MapName::from_name("DashMap"), Some(MapName::DashMap));
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            MapName::SyncMap => "syncmap",
+            MapName::MutexMap => "mutexmap",
+            MapName::RwLockMap => "rwlockmap",
+            MapName::DashMap => "dashmap",
+            MapName::Papaya => "papaya",
+            MapName::Scc => "scc",
+            MapName::SccIndex => "scc-hashindex",
+            MapName::SccMap => "scc-hashmap",
+        }
+    }
+
+    /// The map named `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Measures `workload` on this map, on `threads` threads, with a fresh map built with the
+    /// chosen hasher for every run (see [`crate::harness::measure`]).
+    ///
+    /// ```
+    /// use syncmap_bench::go_suite::GoWorkload;
+    /// use syncmap_bench::harness::Budget;
+    /// use syncmap_bench::maps::{Hashers, MapName, Workload};
+    ///
+    /// let w = Workload::Go(GoWorkload::LoadMostlyHits);
+    /// let sample = MapName::Papaya.measure(w, Hashers::Same, 2, Budget::Ops(200), 1).unwrap();
+    /// assert_eq!(sample.ops, 200);
+    /// ```
+    pub fn measure(
+        self,
+        workload: Workload,
+        hashers: Hashers,
+        threads: usize,
+        budget: Budget,
+        repeat: usize,
+    ) -> Result<Sample, String> {
+        let plan = Plan {
+            workload,
+            threads,
+            budget,
+            repeat,
+        };
+        match hashers {
+            Hashers::Same => self.measure_with::<DefaultHashBuilder, DefaultHashBuilder>(plan),
+            Hashers::OwnDefault => self.measure_with::<DefaultHashBuilder, StdRandomState>(plan),
+        }
+    }
+
+    /// `Own` hashes syncmap's maps, `Peer` the peers'.
+    fn measure_with<Own, Peer>(self, plan: Plan) -> Result<Sample, String>
+    where
+        Own: BuildHasher + Default + Clone + Send + Sync,
+        Peer: BuildHasher + Default + Clone + Send + Sync,
+    {
+        let scc_index = match self {
+            MapName::Scc => plan.workload.read_mostly(),
+            MapName::SccIndex => true,
+            _ => false,
+        };
+        match self {
+            MapName::SyncMap => Err("syncmap::SyncMap has not landed yet".to_owned()),
+            MapName::MutexMap => {
+                plan.run(&|| MutexMap::<u64, u64, Own>::with_hasher(Own::default()))
+            }
+            MapName::RwLockMap => {
+                plan.run(&|| RwLockMap::<u64, u64, Own>::with_hasher(Own::default()))
+            }
+            MapName::DashMap => {
+                plan.run(&|| DashMapAdapter::<u64, u64, Peer>::with_hasher(Peer::default()))
+            }
+            MapName::Papaya => {
+                plan.run(&|| PapayaAdapter::<u64, u64, Peer>::with_hasher(Peer::default()))
+            }
+            MapName::Scc | MapName::SccIndex | MapName::SccMap if scc_index => {
+                plan.run(&|| SccHashIndexAdapter::<u64, u64, Peer>::with_hasher(Peer::default()))
+            }
+            MapName::Scc | MapName::SccIndex | MapName::SccMap => {
+                plan.run(&|| SccHashMapAdapter::<u64, u64, Peer>::with_hasher(Peer::default()))
+            }
+        }
+    }
+}
+
+/// One measurement to make, whatever the map.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    workload: Workload,
+    threads: usize,
+    budget: Budget,
+    repeat: usize,
+}
+
+impl Plan {
+    fn run<M: BenchMap>(self, make: &dyn Fn() -> M) -> Result<Sample, String> {
+        measure(self.budget, self.repeat, |n, previous| {
+            self.workload.run_on(make, self.threads, n, previous)
+        })
+    }
+}
