@@ -7,6 +7,8 @@
 //!   `clear`, plus `len` and friends) with a documented contract, so code is written once and
 //!   the map chosen by a type parameter.
 //! - [`MutexMap`] and [`RwLockMap`]: one `HashMap` behind one lock, the seed's `mutexMap.go`.
+//! - [`SyncMap`]: Go's `sync.Map`, the read/dirty design, whose reads of stable keys take no
+//!   lock; its docs teach the design.
 //!
 //! ```
 //! use syncmap::{ConcurrentMap, MutexMap};
@@ -31,4 +33,11 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use syncmap_core::{ConcurrentMap, LoadOrStore};
-pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap};
+pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap, SyncMapStats};
+
+#[cfg(feature = "derive")]
+pub use syncmap_derive::SyncRegistry;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | [`MutexMap`] | one `HashMap` behind one mutex (the seed's `mutexMap.go`) | writes are frequent and spread over all keys; you want the simplest exact semantics |
 //! | [`RwLockMap`] | one `HashMap` behind one reader-writer lock (Go's `RWMutexMap`) | reads dominate but run on few cores |
+//! | [`SyncMap`] | Go's `sync.Map`: a lock-free `read` map beside a locked `dirty` map | keys are written once and read many times, or threads work on disjoint keys |
 //!
 //! Every map takes a hasher parameter `S: BuildHasher`, defaulting to [`DefaultHashBuilder`].
 
@@ -14,9 +15,11 @@
 mod locked;
 mod mutex_map;
 mod rwlock_map;
+pub mod sync_map;
 
 pub use mutex_map::MutexMap;
 pub use rwlock_map::RwLockMap;
+pub use sync_map::{SyncMap, SyncMapStats};
 
 /// The default hasher of every map: [`foldhash::fast::RandomState`].
 ///

@@ -1,0 +1,430 @@
+//! `ConcurrentMap` for `SyncMap`: Go 1.19's `Load`, `Store`, `LoadOrStore`, `LoadAndDelete`,
+//! `Delete` and `Range`, Go 1.20's `Swap`, `CompareAndSwap` and `CompareAndDelete`, and Go
+//! 1.23's `Clear`, method for method.
+//!
+//! Each method takes one guard first and drops it last, after `mu` is unlocked; values are
+//! cloned and compared only after unlocking, and unlinked values are retired only then.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+
+use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+use super::SyncMap;
+use super::entry::{Entry, TryLoadOrStore, Unlinked};
+use super::planted;
+use super::read_only::{ReadOnly, Table};
+use super::reclaim::Guard;
+use super::slow_path::{Deferred, EntryRef};
+
+/// What the locked half of `load_or_store` found or did. The entry is kept alive by the `Arc`
+/// until the value has been cloned: once `mu` is released, `dirty` may drop it.
+enum LockedLoadOrStore<'g, V> {
+    /// Present already: the value found, and the offered value to drop after unlocking.
+    Loaded(&'g V, V, Arc<Entry<V>>),
+    /// Stored into the entry.
+    Stored(&'g V, Arc<Entry<V>>),
+}
+
+impl<K, V, S> SyncMap<K, V, S>
+where
+    K: Hash + Eq + Clone,
+    S: BuildHasher + Clone,
+{
+    /// Looks `key` up in `read` and, when `read` is amended, under the lock.
+    #[inline]
+    fn find<'g, Q>(&'g self, key: &Q, remove: bool, guard: &'g Guard<'_>) -> Option<EntryRef<'g, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let read = self.load_read(guard);
+        match read.m.get(key) {
+            Some(entry) => Some(EntryRef::InRead(entry)),
+            None if read.amended() => self.find_locked(key, remove, guard),
+            None => None,
+        }
+    }
+
+    /// Clones an unlinked value out (when asked) and retires it.
+    fn take_unlinked(&self, unlinked: Unlinked<V>, guard: &Guard<'_>, clone: bool) -> Option<V>
+    where
+        V: Clone,
+    {
+        let value = clone.then(|| unlinked.value(guard).clone());
+        unlinked.retire(&self.reclaimer);
+        value
+    }
+
+    /// `store` and `swap`: Go 1.20's `Swap`. Returns the previous value, unlinked.
+    fn swap_entry(&self, key: K, value: V, guard: &Guard<'_>) -> Option<Unlinked<V>> {
+        let read = self.load_read(guard);
+        let value = match read.m.get(&key) {
+            Some(entry) => match entry.try_swap(value, guard) {
+                Ok(previous) => return previous,
+                Err(value) => value,
+            },
+            None => value,
+        };
+        let mut deferred = Deferred::nothing();
+        let previous = {
+            let mut state = self.mu.lock();
+            let read = self.load_read(guard);
+            if let Some(entry) = read.m.get(&key) {
+                if !planted::store_without_unexpunge() && entry.unexpunge_locked() {
+                    // Expunged meant "not in dirty": put it back before giving it a value.
+                    let dirty = state
+                        .dirty
+                        .as_mut()
+                        .expect("an expunged entry implies a dirty map");
+                    dirty.insert(key, Arc::clone(entry));
+                } else {
+                    deferred.spare_key = Some(key);
+                }
+                entry.swap_locked(value)
+            } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
+                deferred.spare_key = Some(key);
+                entry.swap_locked(value)
+            } else {
+                let dirty = self.amend_locked(&mut state, read, &mut deferred);
+                dirty.insert(key, Arc::new(Entry::new(value)));
+                None
+            }
+        };
+        self.release(deferred);
+        previous
+    }
+
+    /// The locked half of Go's `LoadOrStore`.
+    fn load_or_store_locked<'g>(
+        &'g self,
+        key: K,
+        value: V,
+        guard: &'g Guard<'_>,
+    ) -> LockedLoadOrStore<'g, V> {
+        let mut deferred = Deferred::nothing();
+        let outcome = {
+            let mut state = self.mu.lock();
+            let read = self.load_read(guard);
+            let (entry, in_dirty_only) = if let Some(entry) = read.m.get(&key) {
+                if !planted::store_without_unexpunge() && entry.unexpunge_locked() {
+                    let dirty = state
+                        .dirty
+                        .as_mut()
+                        .expect("an expunged entry implies a dirty map");
+                    dirty.insert(key, Arc::clone(entry));
+                } else {
+                    deferred.spare_key = Some(key);
+                }
+                (Arc::clone(entry), false)
+            } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
+                deferred.spare_key = Some(key);
+                (Arc::clone(entry), true)
+            } else {
+                let entry = Arc::new(Entry::new(value));
+                let dirty = self.amend_locked(&mut state, read, &mut deferred);
+                dirty.insert(key, Arc::clone(&entry));
+                drop(state);
+                self.release(deferred);
+                let stored = entry.load(guard).expect("a new entry holds its value");
+                return LockedLoadOrStore::Stored(stored, entry);
+            };
+            let outcome = match entry.try_load_or_store(value, guard) {
+                TryLoadOrStore::Loaded(found, offered) => {
+                    LockedLoadOrStore::Loaded(found, offered, Arc::clone(&entry))
+                }
+                TryLoadOrStore::Stored(stored) => LockedLoadOrStore::Stored(stored, entry),
+                TryLoadOrStore::Expunged(_) => {
+                    unreachable!("only mu expunges, and the entry is in dirty")
+                }
+            };
+            if in_dirty_only {
+                self.miss_locked(&mut state, &mut deferred);
+            }
+            outcome
+        };
+        self.release(deferred);
+        outcome
+    }
+
+    /// Go's `LoadOrStore`, taking the offered value as a closure for `load_or_store_with`:
+    /// `make` runs only if the lock-free look finds no value, and never under `mu`.
+    fn load_or_store_impl(&self, key: K, make: impl FnOnce() -> V) -> LoadOrStore<V>
+    where
+        V: Clone,
+    {
+        let guard = self.reclaimer.enter();
+        let read = self.load_read(&guard);
+        let value = match read.m.get(&key) {
+            Some(entry) => {
+                if let Some(found) = entry.load(&guard) {
+                    return LoadOrStore::Loaded(found.clone());
+                }
+                let value = make();
+                match entry.try_load_or_store(value, &guard) {
+                    TryLoadOrStore::Loaded(found, offered) => {
+                        let found = found.clone();
+                        drop(offered);
+                        return LoadOrStore::Loaded(found);
+                    }
+                    TryLoadOrStore::Stored(stored) => return LoadOrStore::Stored(stored.clone()),
+                    TryLoadOrStore::Expunged(value) => value,
+                }
+            }
+            None => make(),
+        };
+        let result = match self.load_or_store_locked(key, value, &guard) {
+            LockedLoadOrStore::Loaded(found, offered, entry) => {
+                let found = found.clone();
+                drop(offered);
+                drop(entry);
+                LoadOrStore::Loaded(found)
+            }
+            LockedLoadOrStore::Stored(stored, entry) => {
+                let stored = stored.clone();
+                drop(entry);
+                LoadOrStore::Stored(stored)
+            }
+        };
+        drop(guard);
+        result
+    }
+
+    /// Go's `LoadAndDelete`; clones the deleted value only when asked.
+    fn load_and_delete_impl<Q>(&self, key: &Q, clone: bool) -> Option<Option<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        let guard = self.reclaimer.enter();
+        let entry = self.find(key, true, &guard)?;
+        let unlinked = entry.delete(&guard)?;
+        let value = self.take_unlinked(unlinked, &guard, clone);
+        drop(entry);
+        drop(guard);
+        Some(value)
+    }
+}
+
+impl<K, V, S> ConcurrentMap<K, V> for SyncMap<K, V, S>
+where
+    K: Hash + Eq + Clone,
+    S: BuildHasher + Clone,
+{
+    #[inline]
+    fn load_with<Q, R, F>(&self, key: &Q, f: F) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        F: FnOnce(&V) -> R,
+    {
+        let guard = self.reclaimer.enter();
+        let entry = self.find(key, false, &guard)?;
+        let result = entry.load(&guard).map(f);
+        drop(entry);
+        drop(guard);
+        result
+    }
+
+    fn store(&self, key: K, value: V) {
+        let guard = self.reclaimer.enter();
+        if let Some(previous) = self.swap_entry(key, value, &guard) {
+            previous.retire(&self.reclaimer);
+        }
+        drop(guard);
+    }
+
+    fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
+    where
+        V: Clone,
+    {
+        self.load_or_store_impl(key, || value)
+    }
+
+    fn load_or_store_with<F>(&self, key: K, make: F) -> LoadOrStore<V>
+    where
+        F: FnOnce() -> V,
+        V: Clone,
+    {
+        self.load_or_store_impl(key, make)
+    }
+
+    fn load_and_delete<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        self.load_and_delete_impl(key, true).flatten()
+    }
+
+    fn delete<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let guard = self.reclaimer.enter();
+        let Some(entry) = self.find(key, true, &guard) else {
+            return false;
+        };
+        let deleted = entry.delete(&guard);
+        let present = deleted.is_some();
+        if let Some(unlinked) = deleted {
+            unlinked.retire(&self.reclaimer);
+        }
+        drop(entry);
+        drop(guard);
+        present
+    }
+
+    fn swap(&self, key: K, value: V) -> Option<V>
+    where
+        V: Clone,
+    {
+        let guard = self.reclaimer.enter();
+        let previous = self.swap_entry(key, value, &guard);
+        let previous = previous.and_then(|unlinked| self.take_unlinked(unlinked, &guard, true));
+        drop(guard);
+        previous
+    }
+
+    fn compare_and_swap<Q>(&self, key: &Q, old: &V, new: V) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: PartialEq,
+    {
+        let guard = self.reclaimer.enter();
+        let Some(entry) = self.find(key, false, &guard) else {
+            return planted::cas_on_absent_key();
+        };
+        // Outside `mu`, unlike Go: the compare runs user code, and a compare-and-swap never
+        // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
+        let swapped = match entry.try_compare_and_swap(old, new, &guard) {
+            Ok(unlinked) => {
+                unlinked.retire(&self.reclaimer);
+                true
+            }
+            Err(new) => {
+                drop(new);
+                false
+            }
+        };
+        drop(entry);
+        drop(guard);
+        swapped
+    }
+
+    fn compare_and_delete<Q>(&self, key: &Q, old: &V) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: PartialEq,
+    {
+        let guard = self.reclaimer.enter();
+        // Go 1.20 keeps the key in `dirty` here: the compare may fail, and the entry will be
+        // expunged at the next rebuild if it succeeds.
+        let Some(entry) = self.find(key, false, &guard) else {
+            return false;
+        };
+        let deleted = entry.try_compare_and_delete(old, &guard);
+        let present = deleted.is_some();
+        if let Some(unlinked) = deleted {
+            unlinked.retire(&self.reclaimer);
+        }
+        drop(entry);
+        drop(guard);
+        present
+    }
+
+    fn range<F>(&self, mut f: F)
+    where
+        F: FnMut(&K, &V) -> bool,
+        K: Clone,
+        V: Clone,
+    {
+        let guard = self.reclaimer.enter();
+        let mut read = self.load_read(&guard);
+        if read.amended() {
+            // Go: promote first, so that the walk below sees every key and later loads are
+            // served from `read` (a range is O(n) anyway, which amortises the copy to come).
+            let mut deferred = Deferred::nothing();
+            {
+                let mut state = self.mu.lock();
+                read = self.load_read(&guard);
+                if read.amended() {
+                    self.promote_locked(&mut state, &mut deferred);
+                    read = self.load_read(&guard);
+                }
+            }
+            self.release(deferred);
+        }
+        for (key, entry) in &read.m {
+            if let Some(value) = entry.load(&guard)
+                && !f(key, value)
+            {
+                break;
+            }
+        }
+        drop(guard);
+    }
+
+    fn clear(&self) {
+        let guard = self.reclaimer.enter();
+        let read = self.load_read(&guard);
+        if read.m.is_empty() && !read.amended() {
+            return;
+        }
+        let mut deferred = Deferred::nothing();
+        {
+            let mut state = self.mu.lock();
+            let read = self.load_read(&guard);
+            if !read.m.is_empty() || read.amended() {
+                let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
+                self.replace_read_locked(empty, &mut deferred);
+            }
+            if let Some(dirty) = state.dirty.take() {
+                deferred.removed.extend(dirty);
+            }
+            state.misses = 0;
+        }
+        self.release(deferred);
+        drop(guard);
+    }
+
+    fn len(&self) -> usize {
+        let guard = self.reclaimer.enter();
+        let count = {
+            let state = self.mu.lock();
+            // When `dirty` exists it holds every present key; otherwise `read` does.
+            let present = |table: &Table<K, V, S>| {
+                table
+                    .values()
+                    .filter(|entry| entry.load(&guard).is_some())
+                    .count()
+            };
+            match &state.dirty {
+                Some(dirty) => present(dirty),
+                None => present(&self.load_read(&guard).m),
+            }
+        };
+        drop(guard);
+        count
+    }
+}
+
+impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
+where
+    K: Hash + Eq + Clone,
+    S: BuildHasher + Clone + Default,
+{
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let map = Self::default();
+        for (key, value) in iter {
+            map.store(key, value);
+        }
+        map
+    }
+}

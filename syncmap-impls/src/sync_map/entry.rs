@@ -1,0 +1,335 @@
+//! Go's `entry`: one key's value slot, shared by `read` and `dirty`, whose pointer `p` is in
+//! one of three states.
+//!
+//! ```text
+//!                 store, swap, compare_and_swap (lock-free)
+//!                ┌───────┐
+//!                ▼       │
+//!              value ────┘
+//!               │  ▲
+//!   delete,     │  │ store, load_or_store, swap (lock-free: the entry is in dirty,
+//!   l_and_d,    ▼  │ or there is no dirty)
+//!   c_and_d    nil ─────────────────────────────► expunged
+//!                ▲   dirty rebuilt from read        │
+//!                │   (under mu)                     │
+//!                └──────────────────────────────────┘
+//!                  unexpunge: a store takes mu, puts the entry
+//!                  back into dirty, then stores its value
+//! ```
+//!
+//! - **value**: the key is present with that value.
+//! - **nil** (`p` is null): deleted. If `dirty` exists, the entry is in it too, so a store can
+//!   revive it in place without the lock.
+//! - **expunged**: deleted, and *not* in `dirty`. Set under `mu` when `dirty` is rebuilt from
+//!   `read`; a store must then take `mu`, put the entry back into `dirty`, and only then set a
+//!   value, or the key would be lost at the next promotion.
+//!
+//! Every compare-and-swap below uses `SeqCst` on failure too: the pointer a failed exchange
+//! returns is then loaded exactly as [`Guard::protect`] loads, so it is protected by the guard.
+
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use super::reclaim::{Guard, Reclaimer};
+
+/// A value on the heap, where `p` points.
+///
+/// The extra byte keeps the type from being zero-sized even when `V` is: boxes of zero-sized
+/// types all share one dangling address, and two values at one address would let a
+/// compare-and-swap succeed against a value that had been replaced in between (ABA).
+struct Slot<V> {
+    value: V,
+    _distinct_address: u8,
+}
+
+/// The address `p` holds when the entry is expunged. Never dereferenced; a static can never share
+/// its address with a heap allocation.
+static EXPUNGED: u8 = 0;
+
+fn expunged<V>() -> *mut Slot<V> {
+    ptr::addr_of!(EXPUNGED).cast_mut().cast()
+}
+
+fn boxed<V>(value: V) -> *mut Slot<V> {
+    Box::into_raw(Box::new(Slot {
+        value,
+        _distinct_address: 0,
+    }))
+}
+
+/// Takes back a value that was boxed for a compare-and-swap that then failed.
+///
+/// # Safety
+///
+/// `slot` came from [`boxed`] and was never published.
+unsafe fn unbox<V>(slot: *mut Slot<V>) -> V {
+    // SAFETY: the caller guarantees the box is ours alone.
+    unsafe { Box::from_raw(slot) }.value
+}
+
+/// A value pointer just unlinked from an entry by this thread. It must be handed to
+/// [`Unlinked::retire`] (after `mu` is released) so it is freed once no reader can see it.
+#[must_use = "an unlinked value must be retired, or it leaks"]
+pub(super) struct Unlinked<V>(NonNull<Slot<V>>);
+
+impl<V> Unlinked<V> {
+    /// The unlinked value, readable while `guard` (active since before the unlink) lives.
+    pub(super) fn value<'g>(&self, _guard: &'g Guard<'_>) -> &'g V {
+        // SAFETY: the pointer was loaded under `_guard`, which is still active, and this thread
+        // has not retired it yet, so it is allocated.
+        unsafe { &self.0.as_ref().value }
+    }
+
+    /// Frees the value once every guard that could see it has ended.
+    pub(super) fn retire(self, reclaimer: &Reclaimer) {
+        // SAFETY: the pointer was boxed by `boxed`, then unlinked by exactly one successful
+        // swap or compare-and-swap (the one that produced this `Unlinked`), so no operation that
+        // starts now can reach it and nobody else retires it; `self` is consumed, so this thread
+        // does not touch it again.
+        unsafe { reclaimer.retire(self.0.as_ptr()) }
+    }
+}
+
+/// What [`Entry::try_load_or_store`] found.
+pub(super) enum TryLoadOrStore<'g, V> {
+    /// A value was present; the offered one is handed back.
+    Loaded(&'g V, V),
+    /// The offered value was stored.
+    Stored(&'g V),
+    /// The entry is expunged; the caller must take `mu`. The offered value is handed back.
+    Expunged(V),
+}
+
+/// One key's value slot.
+pub(super) struct Entry<V> {
+    p: AtomicPtr<Slot<V>>,
+    /// The entry owns a `V` (for `Send`/`Sync` and drop checking).
+    _owns: PhantomData<V>,
+}
+
+impl<V> Entry<V> {
+    pub(super) fn new(value: V) -> Self {
+        Self {
+            p: AtomicPtr::new(boxed(value)),
+            _owns: PhantomData,
+        }
+    }
+
+    /// The current value, if present; it stays readable while `guard` lives.
+    #[inline]
+    pub(super) fn load<'g>(&self, guard: &'g Guard<'_>) -> Option<&'g V> {
+        let p = guard.protect(&self.p);
+        if p.is_null() || p == expunged() {
+            return None;
+        }
+        // SAFETY: `p` is a published value slot, loaded through `guard`, so it is not freed
+        // before `guard` ends.
+        Some(unsafe { &(*p).value })
+    }
+
+    /// `true` if `p` is the expunged marker.
+    pub(super) fn is_expunged(&self) -> bool {
+        self.p.load(Ordering::Acquire) == expunged()
+    }
+
+    /// Replaces the value unless the entry is expunged (Go's `trySwap`, which `Store` uses on
+    /// its lock-free path). `Ok(previous)` on success; the value back if expunged.
+    pub(super) fn try_swap(&self, value: V, guard: &Guard<'_>) -> Result<Option<Unlinked<V>>, V> {
+        let new = boxed(value);
+        let mut p = guard.protect(&self.p);
+        loop {
+            if p == expunged() {
+                // SAFETY: `new` was never published.
+                return Err(unsafe { unbox(new) });
+            }
+            match self
+                .p
+                .compare_exchange_weak(p, new, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(previous) => return Ok(NonNull::new(previous).map(Unlinked)),
+                Err(current) => p = current,
+            }
+        }
+    }
+
+    /// Turns an expunged entry into a deleted one, so the caller can put it back into `dirty`
+    /// (Go's `unexpungeLocked`). Returns whether it was expunged. Only under `mu`.
+    pub(super) fn unexpunge_locked(&self) -> bool {
+        self.p
+            .compare_exchange(
+                expunged(),
+                ptr::null_mut(),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            )
+            .is_ok()
+    }
+
+    /// Stores a value into an entry known not to be expunged (Go's `swapLocked`). Only under `mu`.
+    pub(super) fn swap_locked(&self, value: V) -> Option<Unlinked<V>> {
+        let previous = self.p.swap(boxed(value), Ordering::SeqCst);
+        debug_assert!(previous != expunged(), "swap_locked on an expunged entry");
+        NonNull::new(previous).map(Unlinked)
+    }
+
+    /// Go's `tryLoadOrStore`: loads a present value, stores into a deleted entry, or reports that
+    /// the entry is expunged.
+    pub(super) fn try_load_or_store<'g>(
+        &self,
+        value: V,
+        guard: &'g Guard<'_>,
+    ) -> TryLoadOrStore<'g, V> {
+        let mut p = guard.protect(&self.p);
+        if p == expunged() {
+            return TryLoadOrStore::Expunged(value);
+        }
+        if !p.is_null() {
+            // SAFETY: a published value slot loaded through `guard`.
+            return TryLoadOrStore::Loaded(unsafe { &(*p).value }, value);
+        }
+        let new = boxed(value);
+        loop {
+            match self.p.compare_exchange_weak(
+                ptr::null_mut(),
+                new,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                // SAFETY: `new` is now published and this thread's guard was active before it
+                // was, so it cannot be freed before `guard` ends.
+                Ok(_) => return TryLoadOrStore::Stored(unsafe { &(*new).value }),
+                Err(current) => p = current,
+            }
+            if p == expunged() {
+                // SAFETY: `new` was never published.
+                return TryLoadOrStore::Expunged(unsafe { unbox(new) });
+            }
+            if !p.is_null() {
+                // SAFETY: `new` was never published; `p` is a published value slot loaded
+                // through `guard` (the failed compare-exchange is an acquire load of it, and the
+                // guard was already active).
+                return TryLoadOrStore::Loaded(unsafe { &(*p).value }, unsafe { unbox(new) });
+            }
+        }
+    }
+
+    /// Deletes the value, if present (Go's `entry.delete`). The value is returned unlinked.
+    pub(super) fn delete(&self, guard: &Guard<'_>) -> Option<Unlinked<V>> {
+        let mut p = guard.protect(&self.p);
+        loop {
+            if p.is_null() || p == expunged() {
+                return None;
+            }
+            match self.p.compare_exchange_weak(
+                p,
+                ptr::null_mut(),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(previous) => return NonNull::new(previous).map(Unlinked),
+                Err(current) => p = current,
+            }
+        }
+    }
+
+    /// Swaps in `new` if the value equals `old` (Go's `tryCompareAndSwap`); a deleted or
+    /// expunged entry never matches. The unlinked value on success, `new` back on failure.
+    pub(super) fn try_compare_and_swap(
+        &self,
+        old: &V,
+        new: V,
+        guard: &Guard<'_>,
+    ) -> Result<Unlinked<V>, V>
+    where
+        V: PartialEq,
+    {
+        let mut p = guard.protect(&self.p);
+        if !Self::holds(p, old) {
+            return Err(new);
+        }
+        let new = boxed(new);
+        loop {
+            match self
+                .p
+                .compare_exchange_weak(p, new, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(previous) => {
+                    return Ok(Unlinked(
+                        NonNull::new(previous).expect("holds() rejected null"),
+                    ));
+                }
+                Err(current) => p = current,
+            }
+            if !Self::holds(p, old) {
+                // SAFETY: `new` was never published.
+                return Err(unsafe { unbox(new) });
+            }
+        }
+    }
+
+    /// Deletes the value if it equals `old` (Go 1.20's `CompareAndDelete` loop).
+    pub(super) fn try_compare_and_delete(&self, old: &V, guard: &Guard<'_>) -> Option<Unlinked<V>>
+    where
+        V: PartialEq,
+    {
+        let mut p = guard.protect(&self.p);
+        loop {
+            if !Self::holds(p, old) {
+                return None;
+            }
+            match self.p.compare_exchange_weak(
+                p,
+                ptr::null_mut(),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(previous) => return NonNull::new(previous).map(Unlinked),
+                Err(current) => p = current,
+            }
+        }
+    }
+
+    /// Marks a deleted entry expunged so a `dirty` being rebuilt can leave it out (Go's
+    /// `tryExpungeLocked`). Returns whether the entry is now expunged. Only under `mu`.
+    pub(super) fn try_expunge_locked(&self) -> bool {
+        let mut p = self.p.load(Ordering::Acquire);
+        while p.is_null() {
+            match self.p.compare_exchange_weak(
+                ptr::null_mut(),
+                expunged(),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(current) => p = current,
+            }
+        }
+        p == expunged()
+    }
+
+    /// `true` if `p` is a value equal to `old`. `p` must have been loaded under a live guard.
+    fn holds(p: *mut Slot<V>, old: &V) -> bool
+    where
+        V: PartialEq,
+    {
+        if p.is_null() || p == expunged() {
+            return false;
+        }
+        // SAFETY: callers pass a pointer they loaded through a guard that is still active.
+        unsafe { (*p).value == *old }
+    }
+}
+
+impl<V> Drop for Entry<V> {
+    fn drop(&mut self) {
+        let p = *self.p.get_mut();
+        if !p.is_null() && p != expunged() {
+            // SAFETY: the entry is being dropped, so no map holds it any more, and no reader does:
+            // readers reach entries only through a `read` map (kept alive by their guard) or an
+            // `Arc` of their own, both of which would keep this entry alive. A value still in
+            // `p` was never retired, so it is freed exactly once, here.
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Known bugs, planted on purpose so the test suite can prove that it catches them.
+//!
+//! Building with `RUSTFLAGS='--cfg syncmap_planted_bug="NAME"'` turns one of them on;
+//! `scripts/planted-bugs.sh` runs the suite once per bug. Default builds never set the cfg, and
+//! every function here is then a constant the optimizer folds away.
+//!
+//! | NAME | the bug | in the wild |
+//! | --- | --- | --- |
+//! | `skip_second_read_check` | the slow path trusts the `read` it saw before taking `mu` | the double-checked locking every port must get right |
+//! | `promotion_off_by_one` | promotes when misses exceed `len(dirty)` instead of reaching it | |
+//! | `rebuild_without_expunge` | a rebuilt `dirty` keeps deleted entries instead of expunging them | |
+//! | `store_without_unexpunge` | a store into an expunged entry does not put it back into `dirty` | the key vanishes at the next promotion |
+//! | `cas_on_absent_key` | `compare_and_swap` reports success on an absent key | Go's early `CompareAndSwap` |
+//! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
+
+/// The slow path skips its second look at `read` under `mu`.
+pub(super) const fn skip_second_read_check() -> bool {
+    cfg!(syncmap_planted_bug = "skip_second_read_check")
+}
+
+/// Whether `misses` (just incremented) call for promoting a `dirty` of `dirty_len` entries.
+pub(super) const fn promotion_is_due(misses: usize, dirty_len: usize) -> bool {
+    if cfg!(syncmap_planted_bug = "promotion_off_by_one") {
+        misses > dirty_len
+    } else {
+        misses >= dirty_len
+    }
+}
+
+/// A rebuilt `dirty` does not expunge deleted entries.
+pub(super) const fn rebuild_without_expunge() -> bool {
+    cfg!(syncmap_planted_bug = "rebuild_without_expunge")
+}
+
+/// A store into an expunged entry skips the unexpunge (and so the re-insertion into `dirty`).
+pub(super) const fn store_without_unexpunge() -> bool {
+    cfg!(syncmap_planted_bug = "store_without_unexpunge")
+}
+
+/// `compare_and_swap` on an absent key reports success.
+pub(super) const fn cas_on_absent_key() -> bool {
+    cfg!(syncmap_planted_bug = "cas_on_absent_key")
+}
+
+/// `load_and_delete` and `delete` of a key found only in `dirty` leave it there.
+pub(super) const fn load_and_delete_keeps_dirty_key() -> bool {
+    cfg!(syncmap_planted_bug = "load_and_delete_keeps_dirty_key")
+}

@@ -1,0 +1,40 @@
+//! Go's `readOnly`: the map that readers use without a lock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::entry::Entry;
+
+/// The shared table type of `read` and `dirty`: both point at the same entries.
+pub(super) type Table<K, V, S> = HashMap<K, Arc<Entry<V>>, S>;
+
+/// The `read` map: its set of keys never changes once published (values change inside the
+/// entries), and it is replaced as a whole when `dirty` is promoted or the map is cleared.
+pub(super) struct ReadOnly<K, V, S> {
+    pub(super) m: Table<K, V, S>,
+    /// `true` if `dirty` holds a key that `m` does not. Go replaces the whole `readOnly` to set
+    /// it; here it is an atomic flag set under `mu`, which lets `m` stay one allocation. Readers
+    /// that still see `false` miss without locking, which linearizes them before the store that
+    /// set it.
+    amended: AtomicBool,
+}
+
+impl<K, V, S> ReadOnly<K, V, S> {
+    pub(super) fn new(m: Table<K, V, S>) -> Self {
+        Self {
+            m,
+            amended: AtomicBool::new(false),
+        }
+    }
+
+    #[inline]
+    pub(super) fn amended(&self) -> bool {
+        self.amended.load(Ordering::Acquire)
+    }
+
+    /// Marks that `dirty` now holds a key `m` lacks. Only under `mu`.
+    pub(super) fn set_amended_locked(&self) {
+        self.amended.store(true, Ordering::Release);
+    }
+}

@@ -1,0 +1,205 @@
+//! Everything `SyncMap` does under `mu`: the second look at `read`, `dirty`, misses, promotion
+//! and rebuilding `dirty`; and what is left to do once `mu` is released.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::entry::Entry;
+use super::planted;
+use super::read_only::{ReadOnly, Table};
+use super::reclaim::Guard;
+use super::{DirtyState, SyncMap};
+
+/// What a locked section unlinked or set aside; released by [`SyncMap::release`] only after
+/// `mu` is unlocked, because releasing runs user code (`Drop` of keys and values).
+#[must_use = "deferred objects must be released after unlocking"]
+pub(super) struct Deferred<K, V, S> {
+    /// A `read` map replaced by a promotion or a clear, to retire.
+    pub(super) old_read: Option<*mut ReadOnly<K, V, S>>,
+    /// A key the operation did not need (it was already in the map).
+    pub(super) spare_key: Option<K>,
+    /// Entries and keys taken out of `dirty` (a delete, a clear, a rebuild's expunged entries).
+    pub(super) removed: Vec<(K, Arc<Entry<V>>)>,
+}
+
+impl<K, V, S> Deferred<K, V, S> {
+    pub(super) fn nothing() -> Self {
+        Self {
+            old_read: None,
+            spare_key: None,
+            removed: Vec::new(),
+        }
+    }
+}
+
+/// Where an entry was found: in `read` (kept alive by the guard) or under the lock (kept alive
+/// by an `Arc` of our own, since `dirty` may drop it as soon as `mu` is released).
+pub(super) enum EntryRef<'g, V> {
+    InRead(&'g Entry<V>),
+    Owned(Arc<Entry<V>>),
+}
+
+impl<V> std::ops::Deref for EntryRef<'_, V> {
+    type Target = Entry<V>;
+
+    fn deref(&self) -> &Entry<V> {
+        match self {
+            Self::InRead(entry) => entry,
+            Self::Owned(entry) => entry,
+        }
+    }
+}
+
+impl<K, V, S> SyncMap<K, V, S> {
+    /// Publishes `new` as `read`; the old one goes to `deferred`. Only under `mu`.
+    pub(super) fn replace_read_locked(
+        &self,
+        new: ReadOnly<K, V, S>,
+        deferred: &mut Deferred<K, V, S>,
+    ) {
+        let old = self
+            .read
+            .swap(Box::into_raw(Box::new(new)), Ordering::SeqCst);
+        debug_assert!(deferred.old_read.is_none(), "one read replaced per section");
+        deferred.old_read = Some(old);
+    }
+
+    /// Releases what a locked section set aside. Call only after unlocking `mu`.
+    pub(super) fn release(&self, deferred: Deferred<K, V, S>) {
+        let Deferred {
+            old_read,
+            spare_key,
+            removed,
+        } = deferred;
+        drop(spare_key);
+        drop(removed);
+        if let Some(old) = old_read {
+            // SAFETY: `old` was the `read` box until `replace_read_locked` swapped it out, so
+            // no operation that starts now can load it, and only that swap produced it.
+            unsafe { self.reclaimer.retire(old) };
+        }
+    }
+
+    /// Go's `missLocked`: counts a miss and promotes `dirty` once misses reach its length.
+    pub(super) fn miss_locked(
+        &self,
+        state: &mut DirtyState<K, V, S>,
+        deferred: &mut Deferred<K, V, S>,
+    ) {
+        state.misses += 1;
+        let dirty_len = state.dirty.as_ref().map_or(0, Table::len);
+        if planted::promotion_is_due(state.misses, dirty_len) {
+            self.promote_locked(state, deferred);
+        }
+    }
+
+    /// Makes `dirty` the new `read` in one pointer swap (Go: `m.read.Store(&readOnly{m:
+    /// m.dirty})`), leaving no `dirty` until the next new key.
+    pub(super) fn promote_locked(
+        &self,
+        state: &mut DirtyState<K, V, S>,
+        deferred: &mut Deferred<K, V, S>,
+    ) {
+        state.misses = 0;
+        // Only an amended `read` promotes, and amended implies a `dirty`.
+        if let Some(dirty) = state.dirty.take() {
+            self.counters.count_promotion();
+            self.replace_read_locked(ReadOnly::new(dirty), deferred);
+        }
+    }
+}
+
+impl<K, V, S> SyncMap<K, V, S>
+where
+    K: Hash + Eq + Clone,
+    S: BuildHasher + Clone,
+{
+    /// Go's `dirtyLocked`: when there is no `dirty`, builds one from `read`, expunging deleted
+    /// entries and leaving them out. Returns `dirty`.
+    pub(super) fn dirty_locked<'s>(
+        &self,
+        state: &'s mut DirtyState<K, V, S>,
+        read: &ReadOnly<K, V, S>,
+        deferred: &mut Deferred<K, V, S>,
+    ) -> &'s mut Table<K, V, S> {
+        state.dirty.get_or_insert_with(|| {
+            // Copy first, expunge after: if a key's `Clone` or `Hash` panics while copying, no
+            // entry has been expunged yet, and there is still no `dirty`.
+            let mut dirty = Table::with_capacity_and_hasher(read.m.len(), self.hasher.clone());
+            for (key, entry) in &read.m {
+                dirty.insert(key.clone(), Arc::clone(entry));
+            }
+            if !planted::rebuild_without_expunge() {
+                // `extract_if` runs no user code; the keys it removes are dropped after unlock.
+                deferred
+                    .removed
+                    .extend(dirty.extract_if(|_, entry| entry.try_expunge_locked()));
+            }
+            self.counters.count_dirty_rebuild();
+            dirty
+        })
+    }
+
+    /// Before adding a key that `read` lacks: makes sure `dirty` exists and `read` says it is
+    /// amended (Go: `if !read.amended { m.dirtyLocked(); m.read.Store(..amended: true) }`).
+    pub(super) fn amend_locked<'s>(
+        &self,
+        state: &'s mut DirtyState<K, V, S>,
+        read: &ReadOnly<K, V, S>,
+        deferred: &mut Deferred<K, V, S>,
+    ) -> &'s mut Table<K, V, S> {
+        if !read.amended() {
+            self.dirty_locked(state, read, deferred);
+            read.set_amended_locked();
+        }
+        state
+            .dirty
+            .as_mut()
+            .expect("an amended read implies a dirty map")
+    }
+
+    /// The slow path of `load`, `load_and_delete`, `delete`, `compare_and_swap` and
+    /// `compare_and_delete`: under `mu`, looks in `read` again (a promotion may have happened
+    /// since the lock-free look) and then in `dirty`, counting a miss. With `remove`, the key is
+    /// taken out of `dirty` (Go's fix of issue 40999).
+    pub(super) fn find_locked<'g, Q>(
+        &'g self,
+        key: &Q,
+        remove: bool,
+        guard: &'g Guard<'_>,
+    ) -> Option<EntryRef<'g, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut deferred = Deferred::nothing();
+        let found = {
+            let mut state = self.mu.lock();
+            let read = self.load_read(guard);
+            match read.m.get(key) {
+                Some(entry) if !planted::skip_second_read_check() => {
+                    Some(EntryRef::InRead(&**entry))
+                }
+                _ if !read.amended() => None,
+                _ => {
+                    let dirty = state.dirty.as_mut()?;
+                    let found = if remove && !planted::load_and_delete_keeps_dirty_key() {
+                        dirty.remove_entry(key).map(|(key, entry)| {
+                            let ours = Arc::clone(&entry);
+                            deferred.removed.push((key, entry));
+                            ours
+                        })
+                    } else {
+                        dirty.get(key).cloned()
+                    };
+                    self.miss_locked(&mut state, &mut deferred);
+                    found.map(EntryRef::Owned)
+                }
+            }
+        };
+        self.release(deferred);
+        found
+    }
+}

@@ -1,0 +1,255 @@
+//! The state machine of the read/dirty design, walked step by step and observed through
+//! [`SyncMap::stats`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+use super::{SyncMap, SyncMapStats};
+
+fn stats<K, V, S>(map: &SyncMap<K, V, S>) -> SyncMapStats {
+    map.stats()
+}
+
+/// A map with `keys` promoted into `read` and no `dirty`.
+fn promoted(keys: &[u32]) -> SyncMap<u32, u32> {
+    let map = SyncMap::new();
+    for &k in keys {
+        map.store(k, k);
+    }
+    map.range(|_, _| true); // a range promotes an amended map
+    let s = stats(&map);
+    assert_eq!(
+        (s.read_len, s.dirty_len, s.amended),
+        (keys.len(), None, false)
+    );
+    map
+}
+
+#[test]
+fn a_new_key_rebuilds_dirty_and_amends_read() {
+    let map = promoted(&[1, 2]);
+    let before = stats(&map);
+    map.store(3, 3);
+    let after = stats(&map);
+    assert!(after.amended);
+    assert_eq!(after.dirty_rebuilds, before.dirty_rebuilds + 1);
+    assert_eq!(
+        after.dirty_len,
+        Some(3),
+        "dirty copies read and adds the new key"
+    );
+    assert_eq!(after.read_len, 2);
+}
+
+#[test]
+fn storing_a_key_in_read_takes_the_lock_free_path() {
+    let map = promoted(&[1, 2]);
+    let rebuilds = stats(&map).dirty_rebuilds;
+    map.store(1, 10);
+    let s = stats(&map);
+    assert_eq!(
+        (s.amended, s.dirty_len, s.dirty_rebuilds),
+        (false, None, rebuilds)
+    );
+    assert_eq!(map.load(&1), Some(10));
+}
+
+#[test]
+fn promotion_happens_exactly_when_misses_reach_len_dirty() {
+    let map = promoted(&[]);
+    for k in 0..3 {
+        map.store(k, k);
+    }
+    assert_eq!(stats(&map).dirty_len, Some(3));
+    let promotions = stats(&map).promotions;
+    assert_eq!(map.load(&0), Some(0));
+    assert_eq!(map.load(&1), Some(1));
+    let s = stats(&map);
+    assert_eq!((s.misses, s.promotions, s.amended), (2, promotions, true));
+    assert_eq!(map.load(&99), None, "a miss of an absent key counts too");
+    let s = stats(&map);
+    assert_eq!((s.misses, s.promotions), (0, promotions + 1));
+    assert_eq!((s.read_len, s.dirty_len, s.amended), (3, None, false));
+    // Now every hit is served by `read` and counts no miss.
+    assert_eq!(map.load(&2), Some(2));
+    assert_eq!(stats(&map).misses, 0);
+}
+
+#[test]
+fn a_miss_without_amended_read_takes_no_lock_and_counts_nothing() {
+    let map = promoted(&[1]);
+    assert_eq!(map.load(&5), None);
+    assert_eq!(stats(&map).misses, 0);
+}
+
+#[test]
+fn rebuilding_dirty_expunges_deleted_entries_and_promotion_drops_them() {
+    let map = promoted(&[1, 2]);
+    assert!(map.delete(&1)); // lazy: the entry stays in read as nil
+    let s = stats(&map);
+    assert_eq!((s.read_len, s.expunged), (2, 0));
+    map.store(3, 3); // rebuild: 1 is expunged and left out of dirty
+    let s = stats(&map);
+    assert_eq!((s.read_len, s.dirty_len, s.expunged), (2, Some(2), 1));
+    map.range(|_, _| true); // promote
+    let s = stats(&map);
+    assert_eq!(
+        (s.read_len, s.expunged),
+        (2, 0),
+        "the expunged key is gone from read"
+    );
+    assert_eq!(map.load(&1), None);
+}
+
+#[test]
+fn storing_an_expunged_key_unexpunges_it_into_dirty() {
+    let map = promoted(&[1, 2]);
+    map.delete(&1);
+    map.store(3, 3);
+    assert_eq!(stats(&map).expunged, 1);
+    map.store(1, 11); // takes the lock, puts the entry back into dirty
+    let s = stats(&map);
+    assert_eq!((s.expunged, s.dirty_len), (0, Some(3)));
+    map.range(|_, _| true);
+    assert_eq!(map.load(&1), Some(11), "the key survives the promotion");
+    assert_eq!(map.len(), 3);
+}
+
+#[test]
+fn a_deleted_but_not_expunged_key_is_revived_in_place() {
+    let map = promoted(&[1]);
+    map.delete(&1);
+    assert_eq!(map.load_or_store(1, 5), LoadOrStore::Stored(5));
+    let s = stats(&map);
+    assert_eq!((s.dirty_len, s.amended), (None, false), "no lock needed");
+}
+
+#[test]
+fn compare_and_swap_fails_on_absent_deleted_and_expunged_keys() {
+    let map = promoted(&[1, 2]);
+    assert!(!map.compare_and_swap(&7, &7, 8), "absent");
+    map.delete(&1);
+    assert!(!map.compare_and_swap(&1, &1, 8), "deleted");
+    map.store(3, 3);
+    assert_eq!(stats(&map).expunged, 1);
+    assert!(!map.compare_and_swap(&1, &1, 8), "expunged");
+    assert!(!map.compare_and_delete(&1, &1));
+    assert!(map.compare_and_swap(&2, &2, 20));
+    assert!(map.compare_and_swap(&3, &3, 30), "a key only in dirty");
+    assert_eq!(
+        (map.load(&2), map.load(&3), map.load(&1)),
+        (Some(20), Some(30), None)
+    );
+}
+
+#[test]
+fn load_and_delete_of_a_dirty_only_key_removes_it_from_dirty() {
+    let map = promoted(&[1]);
+    map.store(2, 2);
+    assert_eq!(stats(&map).dirty_len, Some(2));
+    assert_eq!(map.load_and_delete(&2), Some(2));
+    let s = stats(&map);
+    // Removed from dirty (Go's fix of issue 40999), and the miss promoted what remained.
+    assert_eq!(s.dirty_len, None);
+    assert_eq!(s.read_len, 1);
+}
+
+#[test]
+fn issue_40999_churn_beside_one_long_lived_key_stays_bounded() {
+    let map = SyncMap::new();
+    map.store(u64::MAX, 0);
+    let mut largest = 0;
+    for key in 0..if cfg!(miri) { 500 } else { 100_000 } {
+        map.store(key, key);
+        assert_eq!(map.load_and_delete(&key), Some(key));
+        let s = stats(&map);
+        largest = largest.max(s.read_len + s.dirty_len.unwrap_or(0));
+    }
+    assert!(largest <= 8, "internal size grew to {largest}");
+    assert_eq!(map.len(), 1);
+}
+
+#[test]
+fn clear_empties_read_and_dirty() {
+    let map = promoted(&[1, 2]);
+    map.store(3, 3);
+    map.clear();
+    let s = stats(&map);
+    assert_eq!(
+        (s.read_len, s.dirty_len, s.amended, s.misses),
+        (0, None, false, 0)
+    );
+    assert!(map.is_empty());
+    map.store(1, 1);
+    assert_eq!(map.load(&1), Some(1));
+}
+
+#[test]
+fn range_promotes_an_amended_map_first() {
+    let map = promoted(&[1]);
+    map.store(2, 2);
+    let mut seen = Vec::new();
+    map.range(|k, v| {
+        seen.push((*k, *v));
+        true
+    });
+    seen.sort_unstable();
+    assert_eq!(seen, [(1, 1), (2, 2)]);
+    assert!(!stats(&map).amended);
+}
+
+/// A value that counts its live instances.
+#[derive(Debug)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    fn new(live: &Arc<AtomicUsize>) -> Self {
+        live.fetch_add(1, Ordering::SeqCst);
+        Self(Arc::clone(live))
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        Self::new(&self.0)
+    }
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn deleted_values_are_dropped_while_the_map_lives_and_all_at_its_drop() {
+    let live = Arc::new(AtomicUsize::new(0));
+    let map = SyncMap::new();
+    let n = 64;
+    for k in 0..n {
+        map.store(k, Counted::new(&live));
+    }
+    map.range(|_, _| true);
+    for k in 0..n {
+        assert!(map.delete(&k));
+    }
+    for k in 0..n {
+        map.store(k, Counted::new(&live)); // replaced values are retired too
+        map.store(k, Counted::new(&live));
+    }
+    let still_live = live.load(Ordering::SeqCst);
+    assert!(
+        still_live < 2 * n as usize,
+        "{still_live} live: deleted and replaced values must be freed before the map drops"
+    );
+    drop(map);
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+}
