@@ -117,6 +117,14 @@ impl MapName {
         MapName::Scc,
     ];
 
+    /// The maps this build can run: every one but `syncmap` until `syncmap::SyncMap` lands.
+    pub fn available() -> Vec<MapName> {
+        Self::ALL
+            .into_iter()
+            .filter(|&m| m != MapName::SyncMap)
+            .collect()
+    }
+
     /// The name in the CSV and on the command line.
     ///
     /// ```

@@ -66,7 +66,10 @@ pub fn unknown_workload(name: &str) -> String {
 pub fn run(args: &Args) -> Result<Report, String> {
     let workloads = selected_workloads(args)?;
     let maps: Vec<MapName> = if args.maps.is_empty() {
-        MapName::DEFAULT.to_vec()
+        MapName::DEFAULT
+            .into_iter()
+            .filter(|m| MapName::available().contains(m))
+            .collect()
     } else {
         args.maps.clone()
     };
