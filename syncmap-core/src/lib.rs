@@ -12,6 +12,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod concurrent_map;
+#[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
+pub mod conformance;
 mod load_or_store;
 
 pub use concurrent_map::ConcurrentMap;

@@ -1,0 +1,175 @@
+//! Keys and values that account for every instance: each construction and clone registers a new
+//! instance in a shared ledger, each drop retires it, so a check can tell a leak (an instance
+//! never dropped), a double drop and a use after drop apart.
+
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::encoding::Encoding;
+
+/// Every instance created against one ledger, and what went wrong with them.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    state: Mutex<LedgerState>,
+}
+
+#[derive(Debug, Default)]
+struct LedgerState {
+    next_id: u64,
+    live: HashSet<u64>,
+    created: u64,
+    dropped: u64,
+    /// Violations are recorded rather than panicked on: a panic inside `Drop` while the map is
+    /// itself unwinding would abort the whole test binary instead of failing one check.
+    violations: Vec<String>,
+}
+
+impl Ledger {
+    fn state(&self) -> MutexGuard<'_, LedgerState> {
+        // A panic never happens while the lock is held, but stay usable if one ever does.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn register(&self) -> u64 {
+        let mut state = self.state();
+        let id = state.next_id;
+        state.next_id += 1;
+        state.created += 1;
+        state.live.insert(id);
+        id
+    }
+
+    fn retire(&self, id: u64, what: &dyn fmt::Debug) {
+        let mut state = self.state();
+        if state.live.remove(&id) {
+            state.dropped += 1;
+        } else {
+            state
+                .violations
+                .push(format!("{what:?} (instance #{id}) was dropped twice"));
+        }
+    }
+
+    fn check_live(&self, id: u64, what: &dyn fmt::Debug, action: &str) {
+        let mut state = self.state();
+        if !state.live.contains(&id) {
+            state.violations.push(format!(
+                "{what:?} (instance #{id}) was {action} after its drop"
+            ));
+        }
+    }
+
+    /// `Err` describing every leak and violation, or `Ok` with the number of instances created.
+    pub(crate) fn audit(&self) -> Result<u64, String> {
+        let state = self.state();
+        let mut problems = state.violations.clone();
+        if !state.live.is_empty() {
+            let mut leaked: Vec<_> = state.live.iter().copied().collect();
+            leaked.sort_unstable();
+            leaked.truncate(16);
+            problems.push(format!(
+                "{} of {} instances were never dropped (leaked), e.g. instances {leaked:?}",
+                state.live.len(),
+                state.created
+            ));
+        }
+        if problems.is_empty() {
+            Ok(state.created)
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+}
+
+/// A `T` that registers itself, and each of its clones, in a [`Ledger`].
+///
+/// Equality and hashing see only the payload, so `Counted<String>` may be looked up by `&str`.
+pub(crate) struct Counted<T: fmt::Debug> {
+    payload: T,
+    id: u64,
+    ledger: Arc<Ledger>,
+}
+
+impl<T: fmt::Debug> Counted<T> {
+    pub(crate) fn new(payload: T, ledger: &Arc<Ledger>) -> Self {
+        let id = ledger.register();
+        Self {
+            payload,
+            id,
+            ledger: Arc::clone(ledger),
+        }
+    }
+
+    pub(crate) fn payload(&self) -> &T {
+        &self.payload
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Counted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Counted({:?})", self.payload)
+    }
+}
+
+impl<T: Clone + fmt::Debug> Clone for Counted<T> {
+    fn clone(&self) -> Self {
+        self.ledger.check_live(self.id, self, "cloned");
+        Self::new(self.payload.clone(), &self.ledger)
+    }
+}
+
+impl<T: fmt::Debug> Drop for Counted<T> {
+    fn drop(&mut self) {
+        self.ledger.retire(self.id, &self.payload);
+    }
+}
+
+impl<T: PartialEq + fmt::Debug> PartialEq for Counted<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ledger.check_live(self.id, self, "compared");
+        self.payload == other.payload
+    }
+}
+
+impl<T: Eq + fmt::Debug> Eq for Counted<T> {}
+
+impl<T: Hash + fmt::Debug> Hash for Counted<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.ledger.check_live(self.id, self, "hashed");
+        self.payload.hash(state);
+    }
+}
+
+// Hash and Eq see only the payload, and `String` hashes as its `str` does, so the `Borrow`
+// contract (equal borrowed forms hash alike) holds.
+impl Borrow<str> for Counted<String> {
+    fn borrow(&self) -> &str {
+        &self.payload
+    }
+}
+
+/// `Counted<String>` keys and `Counted<u32>` values against one ledger.
+#[derive(Debug, Default)]
+pub(crate) struct CountedEncoding {
+    pub(crate) ledger: Arc<Ledger>,
+}
+
+impl Encoding for CountedEncoding {
+    type K = Counted<String>;
+    type V = Counted<u32>;
+
+    fn key(&self, name: &'static str) -> Counted<String> {
+        Counted::new(name.to_owned(), &self.ledger)
+    }
+
+    fn value(&self, number: u32) -> Counted<u32> {
+        Counted::new(number, &self.ledger)
+    }
+
+    fn number(value: &Counted<u32>) -> u32 {
+        *value.payload()
+    }
+}

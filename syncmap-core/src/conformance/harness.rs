@@ -1,0 +1,134 @@
+//! Running a check: on its own thread under a deadline (so a deadlock fails instead of hanging),
+//! with failures re-raised under the check's name; and driving proptest's runner.
+
+use std::any::{Any, type_name};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::thread;
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{
+    Config as ProptestConfig, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRng, TestRunner,
+};
+
+use super::Config;
+
+/// Runs `body` for the check `check` of the family `family` on a fresh thread and waits at most
+/// `config.deadlock_timeout` for it.
+///
+/// # Panics
+///
+/// With a message naming the check and the family if `body` panics or misses the deadline. A
+/// thread that missed the deadline is left behind: a deadlocked thread cannot be stopped.
+pub(crate) fn run_check<B>(check: &str, family: &str, config: &Config, body: B)
+where
+    B: FnOnce(Config) + Send + 'static,
+{
+    let (done, finished) = mpsc::channel::<()>();
+    let owned_config = config.clone();
+    let worker = thread::Builder::new()
+        .name(format!("conformance::{check}"))
+        .spawn(move || {
+            body(owned_config);
+            // The receiver may have given up already; then nobody is listening, which is fine.
+            let _ = done.send(());
+        })
+        .unwrap_or_else(|err| panic!("conformance check `{check}`: cannot spawn a thread: {err}"));
+    match finished.recv_timeout(config.deadlock_timeout) {
+        // Finished, or the sender was dropped by a panic: join tells which.
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(payload) = worker.join() {
+                panic!(
+                    "syncmap conformance check `{check}` failed for `{family}`: {}",
+                    panic_message(&*payload)
+                );
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+            "syncmap conformance check `{check}` failed for `{family}`: it did not finish within \
+             {:?}, so it is deadlocked (does the map run a closure or a Drop under a lock that the \
+             closure re-enters?) or far too slow for this Config",
+            config.deadlock_timeout
+        ),
+    }
+}
+
+/// The name the kit prints for family `F`.
+pub(crate) fn family_name<F: ?Sized>() -> &'static str {
+    type_name::<F>()
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "<a panic whose payload is not a string>".to_owned()
+    }
+}
+
+/// Runs `test` on `cases` values of `strategy`; on failure, shrinks and returns a message with the
+/// reason and the minimal failing value. A panic in `test` counts as a failure too.
+pub(crate) fn run_cases<S, T>(
+    config: &Config,
+    cases: u32,
+    strategy: S,
+    test: T,
+) -> Result<(), String>
+where
+    S: Strategy,
+    T: Fn(S::Value) -> Result<(), String>,
+{
+    let seed = config.seed_or_random();
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases,
+        // The kit is a library: persisting regressions next to *its* source makes no sense.
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed),
+        ..ProptestConfig::default()
+    });
+    let outcome = runner.run(&strategy, |value| {
+        // Catch here as well as in proptest, so the reason keeps the panic's own message.
+        match panic::catch_unwind(AssertUnwindSafe(|| test(value))) {
+            Ok(result) => result.map_err(TestCaseError::fail),
+            Err(payload) => Err(TestCaseError::fail(format!(
+                "panicked: {}",
+                panic_message(&*payload)
+            ))),
+        }
+    });
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(TestError::Fail(reason, minimal)) => Err(format!(
+            "{reason}\nminimal failing input (seed {seed}; set `Config::seed` to replay):\n{minimal:#?}"
+        )),
+        Err(TestError::Abort(reason)) => Err(format!("proptest aborted: {reason}")),
+    }
+}
+
+/// Re-raises `result`'s error as a panic (inside [`run_check`], which adds the check's name).
+pub(crate) fn fail_on_err(result: Result<(), String>) {
+    if let Err(message) = result {
+        panic!("{message}");
+    }
+}
+
+/// A deterministic source of random operations for thread `stream` of a run seeded with `seed`:
+/// concurrent checks draw their operations from the same strategies as the differential ones.
+pub(crate) fn op_source(seed: u64, stream: u64) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..16].copy_from_slice(&stream.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    TestRunner::new_with_rng(ProptestConfig::default(), rng)
+}
+
+/// One value drawn from `strategy` with `source`'s randomness (no shrinking).
+pub(crate) fn draw<S: Strategy>(strategy: &S, source: &mut TestRunner) -> S::Value {
+    strategy
+        .new_tree(source)
+        .unwrap_or_else(|reason| panic!("the kit's strategy rejected every value: {reason}"))
+        .current()
+}

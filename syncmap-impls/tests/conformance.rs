@@ -1,0 +1,42 @@
+//! The conformance kit of `syncmap-core`, run on every map of this crate with its default
+//! configuration (`SYNCMAP_CONFORMANCE_CASES` overrides the case count).
+
+use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
+use syncmap_impls::{MutexMap, RwLockMap};
+
+/// `MutexMap` with its default hasher.
+struct MutexMapFamily;
+
+impl MapFamily for MutexMapFamily {
+    type Map<K: KitKey, V: KitValue> = MutexMap<K, V>;
+
+    fn new_map<K: KitKey, V: KitValue>() -> Self::Map<K, V> {
+        MutexMap::new()
+    }
+}
+
+/// `RwLockMap` with its default hasher.
+struct RwLockMapFamily;
+
+impl MapFamily for RwLockMapFamily {
+    type Map<K: KitKey, V: KitValue> = RwLockMap<K, V>;
+
+    fn new_map<K: KitKey, V: KitValue>() -> Self::Map<K, V> {
+        RwLockMap::new()
+    }
+}
+
+#[test]
+fn mutex_map_conforms() {
+    conformance::run_all::<MutexMapFamily>(&Config::default());
+}
+
+#[test]
+fn rwlock_map_conforms() {
+    conformance::run_all::<RwLockMapFamily>(&Config::default());
+}
+
+#[test]
+fn rwlock_map_agrees_with_mutex_map() {
+    conformance::check_against::<RwLockMapFamily, MutexMapFamily>(&Config::default());
+}
