@@ -1,0 +1,223 @@
+//! Parsing of `#[registry(...)]` on the struct and on its fields.
+//!
+//! Every problem is recorded in the [`Ctxt`] and parsing goes on with the next key, so one run
+//! reports every bad attribute. A bad key is dropped; what was understood is kept.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::ParseStream;
+use syn::{Attribute, Expr, Ident, LitStr, Path, Token};
+
+use crate::ctxt::Ctxt;
+
+/// `#[registry(name = ..., crate = "...")]` on the struct.
+#[derive(Default)]
+pub(crate) struct StructAttrs {
+    /// Base of the generated names: `{name}Key`, `{name}Value`, `{name}Registry`, ...
+    pub(crate) name: Option<Ident>,
+    /// Path of the `syncmap` facade in generated code.
+    pub(crate) krate: Option<Path>,
+}
+
+/// `#[registry(...)]` on a field; each keyword is kept for its span.
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    pub(crate) default: Option<FieldDefault>,
+    pub(crate) skip: Option<Span>,
+    pub(crate) rename: Option<LitStr>,
+    pub(crate) map: Option<Span>,
+}
+
+/// `default` (the type's `Default`) or `default = EXPR`.
+pub(crate) struct FieldDefault {
+    /// The `default` keyword.
+    pub(crate) keyword: Span,
+    pub(crate) expr: Option<Expr>,
+}
+
+const STRUCT_KEYS: &str = "`name` or `crate`";
+const FIELD_KEYS: &str = "`default`, `skip`, `rename` or `map`";
+
+pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
+    let mut out = StructAttrs::default();
+    for attr in registry_attrs(cx, attrs) {
+        each_key(cx, attr, |key, input| {
+            if key.is_ident("name") {
+                if let Some(value) = parse_value(cx, key, input, |input| input.parse::<Ident>()) {
+                    set_once(cx, key, &mut out.name, value);
+                }
+            } else if key.is_ident("crate") {
+                if let Some(lit) = parse_value(cx, key, input, |input| input.parse::<LitStr>()) {
+                    match lit.parse::<Path>() {
+                        Ok(path) => set_once(cx, key, &mut out.krate, path),
+                        Err(_) => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "`crate` expects a path such as \"::syncmap\", found {:?}",
+                                lit.value()
+                            ),
+                        ),
+                    }
+                }
+            } else {
+                unknown_key(cx, key, "struct", STRUCT_KEYS);
+            }
+        });
+    }
+    out
+}
+
+pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for attr in registry_attrs(cx, attrs) {
+        each_key(cx, attr, |key, input| {
+            let span = key_span(key);
+            if key.is_ident("default") {
+                let expr = if input.peek(Token![=]) {
+                    match parse_value(cx, key, input, |input| input.parse::<Expr>()) {
+                        Some(expr) => Some(expr),
+                        None => return,
+                    }
+                } else {
+                    None
+                };
+                set_once(
+                    cx,
+                    key,
+                    &mut out.default,
+                    FieldDefault {
+                        keyword: span,
+                        expr,
+                    },
+                );
+            } else if key.is_ident("skip") {
+                if flag(cx, key, input) {
+                    set_once(cx, key, &mut out.skip, span);
+                }
+            } else if key.is_ident("rename") {
+                if let Some(lit) = parse_value(cx, key, input, |input| input.parse::<LitStr>()) {
+                    set_once(cx, key, &mut out.rename, lit);
+                }
+            } else if key.is_ident("map") {
+                if flag(cx, key, input) {
+                    set_once(cx, key, &mut out.map, span);
+                }
+            } else {
+                unknown_key(cx, key, "field", FIELD_KEYS);
+            }
+        });
+    }
+    out
+}
+
+/// The `#[registry(...)]` attributes, each checked to be a list.
+fn registry_attrs<'a>(
+    cx: &'a Ctxt,
+    attrs: &'a [Attribute],
+) -> impl Iterator<Item = &'a Attribute> + 'a {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("registry"))
+        .filter(move |attr| match attr.meta.require_list() {
+            Ok(_) => true,
+            Err(_) => {
+                cx.error_spanned_by(attr, "expected `#[registry(...)]`");
+                false
+            }
+        })
+}
+
+/// Calls `each` on every `key` or `key = value` of the list, whatever errors come up.
+fn each_key(cx: &Ctxt, attr: &Attribute, mut each: impl FnMut(&Path, ParseStream<'_>)) {
+    let result = attr.parse_nested_meta(|meta| {
+        each(&meta.path, meta.input);
+        // Whatever `each` left unparsed after an error, skip it to reach the next key.
+        skip_to_comma(meta.input);
+        Ok(())
+    });
+    if let Err(err) = result {
+        cx.syn_error(err);
+    }
+}
+
+fn skip_to_comma(input: ParseStream<'_>) {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        if input.parse::<proc_macro2::TokenTree>().is_err() {
+            break;
+        }
+    }
+}
+
+/// Parses `= value` after `key`; records the error and returns `None` if it is missing or
+/// malformed.
+fn parse_value<T>(
+    cx: &Ctxt,
+    key: &Path,
+    input: ParseStream<'_>,
+    parse: impl FnOnce(ParseStream<'_>) -> syn::Result<T>,
+) -> Option<T> {
+    if input.parse::<Token![=]>().is_err() {
+        cx.error_spanned_by(key, format!("expected `{} = ...`", path_name(key)));
+        return None;
+    }
+    let value = if input.is_empty() || input.peek(Token![,]) {
+        Err(input.error(format!("expected a value after `{} =`", path_name(key))))
+    } else {
+        parse(input)
+    };
+    match value {
+        Ok(value) if input.is_empty() || input.peek(Token![,]) => Some(value),
+        Ok(_) => {
+            cx.syn_error(input.error("expected `,` or the end of the attribute"));
+            None
+        }
+        Err(err) => {
+            cx.syn_error(err);
+            None
+        }
+    }
+}
+
+/// A key that takes no value; records an error and returns `false` if one is given.
+fn flag(cx: &Ctxt, key: &Path, input: ParseStream<'_>) -> bool {
+    if input.is_empty() || input.peek(Token![,]) {
+        return true;
+    }
+    let rest: TokenStream = input.cursor().token_stream();
+    let mut tokens = key.to_token_stream();
+    tokens.extend(rest.into_iter().take_while(|tt| !is_comma(tt)));
+    cx.error_spanned_by(tokens, format!("`{}` takes no value", path_name(key)));
+    false
+}
+
+fn is_comma(tt: &proc_macro2::TokenTree) -> bool {
+    matches!(tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',')
+}
+
+fn set_once<T>(cx: &Ctxt, key: &Path, slot: &mut Option<T>, value: T) {
+    if slot.is_some() {
+        cx.error_spanned_by(key, format!("duplicate `{}` attribute", path_name(key)));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn unknown_key(cx: &Ctxt, key: &Path, place: &str, expected: &str) {
+    cx.error_spanned_by(
+        key,
+        format!(
+            "unknown {place} attribute `{}`; expected {expected}",
+            path_name(key)
+        ),
+    );
+}
+
+fn key_span(key: &Path) -> Span {
+    key.segments
+        .first()
+        .map_or_else(Span::call_site, |segment| segment.ident.span())
+}
+
+fn path_name(path: &Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}

@@ -1,0 +1,1480 @@
+//! Code generation for a validated input: the key and value enums, the registry and its
+//! accessors, the error types, and the field type checks.
+//!
+//! Trait impls and impl blocks bound the generated enums with `for<'__r> Type: Trait` rather than
+//! `Type: Trait`: a bound without the binder that is false for a concrete type (a field type
+//! that is not `Clone`) is a hard error at the derive, while the binder makes the impl simply not
+//! apply. The one error the user then sees is the field type check, under the field's type.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::{GenericParam, Generics, Ident, Type, WherePredicate, parse_quote};
+
+use crate::ast::{self, Field, FieldKind, Input};
+use crate::naming::{self, Accessors, TypeNames};
+
+/// Everything generated for one field.
+struct FieldGen<'a> {
+    field: &'a Field<'a>,
+    kind: FieldKind<'a>,
+    /// Position among the registry's fields, hashed into its key.
+    index: u32,
+    variant: Ident,
+    key_name: String,
+    accessors: Accessors,
+}
+
+struct Gen<'a> {
+    input: &'a Input<'a>,
+    krate: TokenStream,
+    names: TypeNames,
+    fields: Vec<FieldGen<'a>>,
+    /// `<T, U>` of the key and value enums and the struct.
+    ty_args: TokenStream,
+    key_ty: TokenStream,
+    value_ty: TokenStream,
+    map_param: Ident,
+}
+
+pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
+    let original = input.original;
+    let krate = match &input.attrs.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::syncmap),
+    };
+    let names = TypeNames::new(input.attrs.name.as_ref().unwrap_or(&original.ident));
+    let (_, ty_generics, _) = original.generics.split_for_impl();
+    let ty_args = quote!(#ty_generics);
+    let key_ident = &names.key;
+    let value_ident = &names.value;
+    let key_ty = quote!(#key_ident #ty_args);
+    let value_ty = quote!(#value_ident #ty_args);
+    let fields = input
+        .fields
+        .iter()
+        .filter(|field| field.attrs.skip.is_none())
+        .zip(0u32..)
+        .map(|(field, index)| FieldGen {
+            field,
+            kind: field.kind(),
+            index,
+            variant: naming::variant_ident(field),
+            key_name: field.key_name(),
+            accessors: Accessors::new(field),
+        })
+        .collect();
+    let generator = Gen {
+        input,
+        krate,
+        names,
+        fields,
+        ty_args,
+        key_ty,
+        value_ty,
+        map_param: naming::map_param(&original.generics),
+    };
+    let key_enum = generator.key_enum();
+    let value_enum = generator.value_enum();
+    let errors = generator.error_types();
+    let registry = generator.registry();
+    let checks = generator.field_type_checks();
+    quote! {
+        #key_enum
+        #value_enum
+        #errors
+        #registry
+        #checks
+    }
+}
+
+/// `for<'__r> #ty: #bound`, a bound that makes its impl not apply instead of failing to compile.
+fn lenient(ty: impl quote::ToTokens, bound: TokenStream) -> TokenStream {
+    quote!(for<'__r> #ty: #bound)
+}
+
+fn doc(text: &str) -> TokenStream {
+    quote!(#[doc = #text])
+}
+
+impl Gen<'_> {
+    fn generics(&self) -> &Generics {
+        &self.input.original.generics
+    }
+
+    fn struct_ident(&self) -> &Ident {
+        &self.input.original.ident
+    }
+
+    fn vis(&self) -> &syn::Visibility {
+        &self.input.original.vis
+    }
+
+    fn plain_fields(&self) -> impl Iterator<Item = &FieldGen<'_>> {
+        self.fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldKind::Plain))
+    }
+
+    /// Generics with `T: Send + Sync + 'static` added for every type parameter, for impls.
+    fn bounded_generics(&self) -> Generics {
+        let mut generics = self.generics().clone();
+        let params: Vec<Ident> = generics
+            .type_params()
+            .map(|param| param.ident.clone())
+            .collect();
+        let where_clause = generics.make_where_clause();
+        for param in params {
+            let predicate: WherePredicate =
+                parse_quote!(#param: ::core::marker::Send + ::core::marker::Sync + 'static);
+            where_clause.predicates.push(predicate);
+        }
+        generics
+    }
+
+    /// The struct's where predicates, for definitions.
+    fn where_predicates(generics: &Generics) -> TokenStream {
+        match &generics.where_clause {
+            Some(clause) => {
+                let predicates = clause.predicates.iter();
+                quote!(#(#predicates,)*)
+            }
+            None => quote!(),
+        }
+    }
+
+    /// The hidden variant that uses the struct's type parameters, so that enums which do not
+    /// otherwise mention one still compile. It holds `Infallible` and can never exist.
+    fn marker_variant(&self) -> Option<(TokenStream, TokenStream)> {
+        let types: Vec<&Ident> = self
+            .generics()
+            .type_params()
+            .map(|param| &param.ident)
+            .collect();
+        if types.is_empty() {
+            return None;
+        }
+        let krate = &self.krate;
+        let definition = quote! {
+            #[doc(hidden)]
+            __Marker(#krate::__private::Infallible, #krate::__private::PhantomData<fn() -> (#(#types,)*)>)
+        };
+        let arm = quote!(Self::__Marker(ref never, _) => match *never {});
+        Some((definition, arm))
+    }
+
+    fn field_doc(field: &FieldGen<'_>, summary: &str) -> TokenStream {
+        let summary = doc(summary);
+        let docs = &field.field.docs;
+        if docs.is_empty() {
+            summary
+        } else {
+            let blank = doc("");
+            quote!(#summary #blank #(#docs)*)
+        }
+    }
+
+    fn key_enum(&self) -> TokenStream {
+        let krate = &self.krate;
+        let vis = self.vis();
+        let key = &self.names.key;
+        let key_ty = &self.key_ty;
+        let error = &self.names.key_error;
+        let struct_ident = self.struct_ident();
+        let generics = self.generics();
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
+        let predicates = Self::where_predicates(generics);
+        let marker = self.marker_variant();
+        let marker_def = marker.as_ref().map(|(def, _)| def);
+        let marker_arm = marker.as_ref().map(|(_, arm)| arm);
+
+        let variants = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let name = &f.key_name;
+            match f.kind {
+                FieldKind::Map { key, .. } => {
+                    let docs = Self::field_doc(
+                        f,
+                        &format!("An entry of the `map` field `{name}`, by its key."),
+                    );
+                    quote!(#docs #variant(#key))
+                }
+                _ => {
+                    let docs = Self::field_doc(f, &format!("The field `{name}`."));
+                    quote!(#docs #variant)
+                }
+            }
+        });
+        let map_key_types: Vec<&Type> = self
+            .fields
+            .iter()
+            .filter_map(|f| match f.kind {
+                FieldKind::Map { key, .. } => Some(key),
+                _ => None,
+            })
+            .collect();
+        let bounds = |bound: TokenStream| {
+            let bounds = map_key_types.iter().map(|ty| lenient(ty, bound.clone()));
+            quote!(where #predicates #(#bounds,)*)
+        };
+        let clone_where = bounds(quote!(#krate::__private::Clone));
+        let eq_where = bounds(quote!(#krate::__private::PartialEq));
+        let total_eq_where = bounds(quote!(#krate::__private::Eq));
+        let hash_where = bounds(quote!(#krate::__private::HashTrait));
+        let debug_where = bounds(quote!(#krate::__private::fmt::Debug));
+
+        let clone_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            match f.kind {
+                FieldKind::Map { .. } => {
+                    quote!(Self::#variant(ref key) => Self::#variant(#krate::__private::Clone::clone(key)))
+                }
+                _ => quote!(Self::#variant => Self::#variant),
+            }
+        });
+        let eq_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            match f.kind {
+                FieldKind::Map { .. } => quote!((Self::#variant(a), Self::#variant(b)) => a == b),
+                _ => quote!((Self::#variant, Self::#variant) => true),
+            }
+        });
+        let hash_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let index = f.index;
+            match f.kind {
+                FieldKind::Map { .. } => quote! {
+                    Self::#variant(ref key) => {
+                        #krate::__private::hash_field(#index, state);
+                        #krate::__private::HashTrait::hash(key, state);
+                    }
+                },
+                _ => quote!(Self::#variant => #krate::__private::hash_field(#index, state)),
+            }
+        });
+        let debug_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let variant_name = variant.to_string();
+            match f.kind {
+                FieldKind::Map { .. } => {
+                    quote!(Self::#variant(ref key) => f.debug_tuple(#variant_name).field(key).finish())
+                }
+                _ => quote!(Self::#variant => f.write_str(#variant_name)),
+            }
+        });
+        let name_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let name = &f.key_name;
+            match f.kind {
+                FieldKind::Map { .. } => quote!(Self::#variant(_) => #name),
+                _ => quote!(Self::#variant => #name),
+            }
+        });
+        let names = self.fields.iter().map(|f| &f.key_name);
+        let names_len = self.fields.len();
+        let plain: Vec<&Ident> = self.plain_fields().map(|f| &f.variant).collect();
+        let plain_len = plain.len();
+        let parse_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let name = &f.key_name;
+            match f.kind {
+                FieldKind::Map { .. } => quote! {
+                    #name => #krate::__private::Err(#error { name: #krate::__private::From::from(name), map_field: true })
+                },
+                _ => quote!(#name => #krate::__private::Ok(Self::#variant)),
+            }
+        });
+
+        let mut borrow_generics = generics.clone();
+        borrow_generics.params.insert(0, parse_quote!('__q));
+        let (borrow_impl_generics, _, _) = borrow_generics.split_for_impl();
+
+        let enum_doc = doc(&format!(
+            "The key of a [`{struct_ident}`] field in a [`{registry}`]: one variant per field; the \
+             variant of a `map` field carries the entry's key.\n\n\
+             [`{registry}`]: {registry}",
+            registry = self.names.registry,
+        ));
+        quote! {
+            #enum_doc
+            #vis enum #key #generics #where_clause {
+                #(#variants,)*
+                #marker_def
+            }
+
+            impl #impl_generics #krate::__private::Clone for #key_ty #clone_where {
+                fn clone(&self) -> Self {
+                    match *self {
+                        #(#clone_arms,)*
+                        #marker_arm
+                    }
+                }
+            }
+
+            impl #impl_generics #krate::__private::PartialEq for #key_ty #eq_where {
+                fn eq(&self, other: &Self) -> bool {
+                    #[allow(unreachable_patterns)]
+                    match (self, other) {
+                        #(#eq_arms,)*
+                        _ => false,
+                    }
+                }
+            }
+
+            impl #impl_generics #krate::__private::Eq for #key_ty #total_eq_where {}
+
+            impl #impl_generics #krate::__private::HashTrait for #key_ty #hash_where {
+                fn hash<H: #krate::__private::HasherTrait>(&self, state: &mut H) {
+                    match *self {
+                        #(#hash_arms,)*
+                        #marker_arm
+                    }
+                }
+            }
+
+            impl #impl_generics #krate::__private::fmt::Debug for #key_ty #debug_where {
+                fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
+                    match *self {
+                        #(#debug_arms,)*
+                        #marker_arm
+                    }
+                }
+            }
+
+            // Lets `map` fields be looked up by `&Q` (a `String` key by `&str`) without building
+            // an owned key; see `__private::KeyQuery`.
+            impl #borrow_impl_generics #krate::__private::BorrowTrait<dyn #krate::__private::KeyQuery<Self> + '__q>
+                for #key_ty
+            where
+                #predicates
+                for<'__r> Self: #krate::__private::HashTrait + #krate::__private::Eq,
+                Self: '__q,
+            {
+                fn borrow(&self) -> &(dyn #krate::__private::KeyQuery<Self> + '__q) {
+                    self
+                }
+            }
+
+            impl #impl_generics #key_ty #where_clause {
+                /// The name of every field's key, in declaration order: the field's name as
+                /// written, or as given with `#[registry(rename = "...")]`.
+                pub const NAMES: [&'static str; #names_len] = [#(#names),*];
+
+                /// The key of every plain (not `map`) field, in declaration order.
+                pub const PLAIN_KEYS: [Self; #plain_len] = [#(Self::#plain),*];
+
+                /// The name of this key's field (see [`NAMES`](Self::NAMES)).
+                pub fn name(&self) -> &'static str {
+                    match *self {
+                        #(#name_arms,)*
+                        #marker_arm
+                    }
+                }
+            }
+
+            impl #impl_generics #krate::__private::FromStr for #key_ty #where_clause {
+                type Err = #error;
+
+                /// Parses the key of a plain field from its name (see [`NAMES`](Self::NAMES)); the
+                /// name of a `map` field is an error, since its entries need their own key.
+                fn from_str(name: &str) -> #krate::__private::Result<Self, #error> {
+                    #[allow(unreachable_patterns)]
+                    match name {
+                        #(#parse_arms,)*
+                        _ => #krate::__private::Err(#error { name: #krate::__private::From::from(name), map_field: false }),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// The type stored for a field: the field's type, or a `map` field's value type.
+    fn stored_type<'a>(field: &FieldGen<'a>) -> &'a Type {
+        match field.kind {
+            FieldKind::Map { value, .. } => value,
+            _ => field.field.ty,
+        }
+    }
+
+    fn value_enum(&self) -> TokenStream {
+        let krate = &self.krate;
+        let vis = self.vis();
+        let value = &self.names.value;
+        let value_ty = &self.value_ty;
+        let struct_ident = self.struct_ident();
+        let generics = self.generics();
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
+        let predicates = Self::where_predicates(generics);
+        let marker = self.marker_variant();
+        let marker_def = marker.as_ref().map(|(def, _)| def);
+        let marker_arm = marker.as_ref().map(|(_, arm)| arm);
+
+        let variants = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let ty = Self::stored_type(f);
+            let name = &f.key_name;
+            let summary = match f.kind {
+                FieldKind::Map { .. } => {
+                    format!("The value of an entry of the `map` field `{name}`.")
+                }
+                _ => format!("The value of the field `{name}`."),
+            };
+            let docs = Self::field_doc(f, &summary);
+            quote!(#docs #variant(#ty))
+        });
+        let stored_types: Vec<&Type> = self.fields.iter().map(Self::stored_type).collect();
+        let bounds = |bound: TokenStream| {
+            let bounds = stored_types.iter().map(|ty| lenient(ty, bound.clone()));
+            quote!(where #predicates #(#bounds,)*)
+        };
+        let clone_where = bounds(quote!(#krate::__private::Clone));
+        let eq_where = bounds(quote!(#krate::__private::PartialEq));
+        let debug_where = bounds(quote!(#krate::__private::fmt::Debug));
+        let variant_idents: Vec<&Ident> = self.fields.iter().map(|f| &f.variant).collect();
+        let variant_names = variant_idents.iter().map(|v| v.to_string());
+
+        let enum_doc = doc(&format!(
+            "The value of a [`{struct_ident}`] field in a [`{registry}`]: one variant per field, \
+             holding the field's value, or for a `map` field the value of one entry.\n\n\
+             `PartialEq` is implemented when every field's (or entry's) value type is `PartialEq`; \
+             the registry's `compare_and_swap_*`, `compare_and_delete_*` and `update_*` accessors \
+             need it, since the backend compares whole values.\n\n\
+             [`{registry}`]: {registry}",
+            registry = self.names.registry,
+        ));
+        quote! {
+            #enum_doc
+            #vis enum #value #generics #where_clause {
+                #(#variants,)*
+                #marker_def
+            }
+
+            impl #impl_generics #krate::__private::Clone for #value_ty #clone_where {
+                fn clone(&self) -> Self {
+                    match *self {
+                        #(Self::#variant_idents(ref value) => Self::#variant_idents(#krate::__private::Clone::clone(value)),)*
+                        #marker_arm
+                    }
+                }
+            }
+
+            impl #impl_generics #krate::__private::PartialEq for #value_ty #eq_where {
+                fn eq(&self, other: &Self) -> bool {
+                    #[allow(unreachable_patterns)]
+                    match (self, other) {
+                        #((Self::#variant_idents(a), Self::#variant_idents(b)) => a == b,)*
+                        _ => false,
+                    }
+                }
+            }
+
+            impl #impl_generics #krate::__private::fmt::Debug for #value_ty #debug_where {
+                fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
+                    match *self {
+                        #(Self::#variant_idents(ref value) => f.debug_tuple(#variant_names).field(value).finish(),)*
+                        #marker_arm
+                    }
+                }
+            }
+        }
+    }
+
+    fn error_types(&self) -> TokenStream {
+        let krate = &self.krate;
+        let vis = self.vis();
+        let key_error = &self.names.key_error;
+        let missing = &self.names.missing_fields;
+        let struct_name = self.struct_ident().to_string();
+        let plain_names = self
+            .plain_fields()
+            .map(|f| format!("`{}`", f.key_name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let key_error_doc = doc(&format!(
+            "The error of parsing a [`{key}`] from a name that is not the key name of a plain \
+             field of [`{struct_name}`].\n\n[`{key}`]: {key}",
+            key = self.names.key,
+        ));
+        let missing_doc = doc(&format!(
+            "The error of rebuilding a [`{struct_name}`] from a registry in which fields without a \
+             default are not set; it names them."
+        ));
+        // Plain strings, not format strings: a renamed key may contain `{`.
+        let unknown_before = "`";
+        let unknown_after =
+            format!("` is not a field of `{struct_name}`; expected one of: {plain_names}");
+        let map_after = format!(
+            "` is a `map` field of `{struct_name}`: its entries are keyed, it has no single key"
+        );
+        let missing_message =
+            format!("the registry of `{struct_name}` lacks fields that have no default: ");
+        quote! {
+            #key_error_doc
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #vis struct #key_error {
+                name: #krate::__private::String,
+                map_field: bool,
+            }
+
+            impl #key_error {
+                /// The name that was parsed.
+                pub fn name(&self) -> &str {
+                    &self.name
+                }
+
+                /// Whether the name is that of a `map` field, whose entries have keys of their own.
+                pub fn is_map_field(&self) -> bool {
+                    self.map_field
+                }
+            }
+
+            impl #krate::__private::fmt::Display for #key_error {
+                fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
+                    f.write_str(#unknown_before)?;
+                    f.write_str(&self.name)?;
+                    f.write_str(if self.map_field { #map_after } else { #unknown_after })
+                }
+            }
+
+            impl #krate::__private::Error for #key_error {}
+
+            #missing_doc
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #vis struct #missing {
+                fields: #krate::__private::Vec<&'static str>,
+            }
+
+            impl #missing {
+                /// The key names of the fields that are not set, in declaration order.
+                pub fn fields(&self) -> &[&'static str] {
+                    &self.fields
+                }
+            }
+
+            impl #krate::__private::fmt::Display for #missing {
+                fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
+                    f.write_str(#missing_message)?;
+                    for (i, field) in self.fields.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        f.write_str("`")?;
+                        f.write_str(field)?;
+                        f.write_str("`")?;
+                    }
+                    #krate::__private::Ok(())
+                }
+            }
+
+            impl #krate::__private::Error for #missing {}
+        }
+    }
+
+    /// Checks each stored type where the user wrote it, so an error underlines the field's type.
+    fn field_type_checks(&self) -> TokenStream {
+        let krate = &self.krate;
+        let generics = self.bounded_generics();
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
+        let checks = self.fields.iter().map(|f| {
+            let (stored, key) = match f.kind {
+                FieldKind::Map { key, value } => (value, Some(key)),
+                _ => (f.field.ty, None),
+            };
+            let stored_checks = quote_spanned! {ast::type_span(stored)=>
+                #krate::__private::assert_send_sync::<#stored>();
+                #krate::__private::assert_clone::<#stored>();
+            };
+            let key_checks = key.map(|key| {
+                quote_spanned! {ast::type_span(key)=>
+                    #krate::__private::assert_send_sync::<#key>();
+                    #krate::__private::assert_map_key::<#key>();
+                }
+            });
+            quote!(#stored_checks #key_checks)
+        });
+        quote! {
+            const _: () = {
+                #[allow(dead_code)]
+                fn __check_field_types #impl_generics () #where_clause {
+                    #(#checks)*
+                }
+            };
+        }
+    }
+}
+
+/// The tokens every accessor of one field needs.
+struct Access<'a> {
+    krate: &'a TokenStream,
+    key: &'a Ident,
+    value: &'a Ident,
+    key_ty: &'a TokenStream,
+    variant: &'a Ident,
+    name: &'a str,
+}
+
+impl Gen<'_> {
+    fn registry(&self) -> TokenStream {
+        let krate = &self.krate;
+        let vis = self.vis();
+        let registry = &self.names.registry;
+        let key_ty = &self.key_ty;
+        let value_ty = &self.value_ty;
+        let struct_ident = self.struct_ident();
+        let ty_args = &self.ty_args;
+        let struct_ty = quote!(#struct_ident #ty_args);
+        let map_param = &self.map_param;
+        let generics = self.generics();
+
+        // The registry's own generics: the struct's, then the backend `M` with its default.
+        let mut def_generics = generics.clone();
+        def_generics.params.push(parse_quote! {
+            #map_param = #krate::__private::DefaultMap<#key_ty, #value_ty>
+        });
+        let def_where = &generics.where_clause;
+        let mut reg_args: Vec<TokenStream> = generics
+            .params
+            .iter()
+            .map(|param| match param {
+                GenericParam::Type(param) => {
+                    let ident = &param.ident;
+                    quote!(#ident)
+                }
+                GenericParam::Const(param) => {
+                    let ident = &param.ident;
+                    quote!(#ident)
+                }
+                GenericParam::Lifetime(param) => {
+                    let lifetime = &param.lifetime;
+                    quote!(#lifetime)
+                }
+            })
+            .collect();
+        let default_args = reg_args.clone();
+        reg_args.push(quote!(#map_param));
+        let registry_ty = quote!(#registry<#(#reg_args),*>);
+        let default_registry_ty =
+            quote!(#registry<#(#default_args,)* #krate::__private::DefaultMap<#key_ty, #value_ty>>);
+
+        // Impls: struct generics with `Send + Sync + 'static`, plus `M`.
+        let bounded = self.bounded_generics();
+        let bounded_predicates = Self::where_predicates(&bounded);
+        let (plain_impl_generics, _, _) = bounded.split_for_impl();
+        let mut with_map = bounded.clone();
+        with_map.params.push(parse_quote!(#map_param));
+        let (impl_generics, _, _) = with_map.split_for_impl();
+        let common_where = quote! {
+            #bounded_predicates
+            #map_param: #krate::__private::ConcurrentMap<#key_ty, #value_ty>,
+            for<'__r> #key_ty: #krate::__private::HashTrait + #krate::__private::Eq + #krate::__private::Clone,
+            for<'__r> #value_ty: #krate::__private::Clone,
+        };
+        let new_where = quote! {
+            #bounded_predicates
+            for<'__r> #key_ty: #krate::__private::HashTrait + #krate::__private::Eq + #krate::__private::Clone,
+            for<'__r> #value_ty: #krate::__private::Clone,
+        };
+
+        let accessors = self.fields.iter().map(|f| self.field_accessors(f));
+        let helpers = self.fields.iter().map(|f| self.field_helpers(f));
+        let load_struct = self.load_struct(&struct_ty);
+        let store_struct = self.store_struct(&struct_ty);
+        let registry_name = registry.to_string();
+
+        let registry_doc = doc(&format!(
+            "A thread-safe registry of the fields of [`{struct_ident}`], generated by \
+             `#[derive(SyncRegistry)]`: each field is an entry of the backend map `{map_param}`, \
+             keyed by [`{key}`] and holding a [`{value}`].\n\n\
+             Every accessor takes `&self`, so one registry is shared between threads (in an \
+             `Arc`, a `static` or by reference). Change the backend with the type parameter \
+             `{map_param}`: any `ConcurrentMap<{key}, {value}>` will do.\n\n\
+             [`{key}`]: {key}\n[`{value}`]: {value}",
+            key = self.names.key,
+            value = self.names.value,
+        ));
+        quote! {
+            #registry_doc
+            #vis struct #registry #def_generics #def_where {
+                map: #map_param,
+                marker: #krate::__private::PhantomData<fn() -> (#key_ty, #value_ty)>,
+            }
+
+            impl #plain_impl_generics #default_registry_ty where #new_where {
+                /// An empty registry on the default backend: every field unset (fields with a
+                /// default read as their default), every `map` field empty.
+                pub fn new() -> Self {
+                    Self::with_map(#krate::__private::Default::default())
+                }
+            }
+
+            impl #impl_generics #registry_ty where #common_where {
+                /// A registry over `map`, which may hold entries already.
+                pub fn with_map(map: #map_param) -> Self {
+                    Self { map, marker: #krate::__private::PhantomData }
+                }
+
+                /// The backend map, for its own methods (`len`, `clear`, statistics).
+                ///
+                /// # Panics
+                ///
+                /// Storing through it, under a field's key, a value of another field makes that
+                /// field's accessors panic.
+                pub fn map(&self) -> &#map_param {
+                    &self.map
+                }
+
+                /// The backend map, giving the registry up.
+                pub fn into_map(self) -> #map_param {
+                    self.map
+                }
+
+                #load_struct
+                #store_struct
+                #(#accessors)*
+                #(#helpers)*
+            }
+
+            impl #impl_generics #krate::__private::Default for #registry_ty
+            where
+                #common_where
+                #map_param: #krate::__private::Default,
+            {
+                fn default() -> Self {
+                    Self::with_map(#krate::__private::Default::default())
+                }
+            }
+
+            impl #impl_generics #krate::__private::From<#struct_ty> for #registry_ty
+            where
+                #common_where
+                #map_param: #krate::__private::Default,
+            {
+                /// A registry holding every field of `value`.
+                fn from(value: #struct_ty) -> Self {
+                    let registry = <Self as #krate::__private::Default>::default();
+                    registry.store_struct(value);
+                    registry
+                }
+            }
+
+            impl #impl_generics #krate::__private::fmt::Debug for #registry_ty
+            where
+                #common_where
+                for<'__r> #key_ty: #krate::__private::fmt::Debug,
+                for<'__r> #value_ty: #krate::__private::fmt::Debug,
+            {
+                fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
+                    f.debug_struct(#registry_name)
+                        .field("entries", &#krate::__private::DebugEntries(&self.map, #krate::__private::PhantomData))
+                        .finish()
+                }
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    fn access<'a>(&'a self, f: &'a FieldGen<'_>) -> Access<'a> {
+        Access {
+            krate: &self.krate,
+            key: &self.names.key,
+            value: &self.names.value,
+            key_ty: &self.key_ty,
+            variant: &f.variant,
+            name: &f.key_name,
+        }
+    }
+
+    fn helper_ident(what: &str, f: &FieldGen<'_>) -> Ident {
+        let name = syn::ext::IdentExt::unraw(f.field.ident);
+        format_ident!("__{}_{}", what, name)
+    }
+
+    /// Private conversions between a field's type and the value enum, and its default.
+    fn field_helpers(&self, f: &FieldGen<'_>) -> TokenStream {
+        let Access {
+            krate,
+            key,
+            value,
+            key_ty,
+            variant,
+            name,
+        } = self.access(f);
+        let from = Self::helper_ident("from", f);
+        let by_ref = Self::helper_ident("ref", f);
+        let stored = Self::stored_type(f);
+        let value_ty = &self.value_ty;
+        let mut helpers = quote! {
+            #[allow(dead_code)]
+            fn #from(value: #value_ty) -> #stored {
+                #[allow(unreachable_patterns)]
+                match value {
+                    #value::#variant(value) => value,
+                    _ => #krate::__private::wrong_variant(#name),
+                }
+            }
+
+            #[allow(dead_code)]
+            fn #by_ref(value: &#value_ty) -> &#stored {
+                #[allow(unreachable_patterns)]
+                match value {
+                    #value::#variant(value) => value,
+                    _ => #krate::__private::wrong_variant(#name),
+                }
+            }
+        };
+        match f.kind {
+            FieldKind::Map { key: map_key, .. } => {
+                let query = Self::helper_ident("query", f);
+                let index = f.index;
+                helpers.extend(quote! {
+                    fn #query<'__q, __Q: ?Sized>(key: &'__q __Q) -> #krate::__private::EntryQuery<'__q, #key_ty, #map_key, __Q> {
+                        #krate::__private::EntryQuery::new(#index, key, |stored| {
+                            #[allow(unreachable_patterns)]
+                            match stored {
+                                #key::#variant(key) => #krate::__private::Some(key),
+                                _ => #krate::__private::None,
+                            }
+                        })
+                    }
+                });
+            }
+            _ => {
+                if let Some(default) = self.default_expr(f) {
+                    let default_fn = Self::helper_ident("default", f);
+                    helpers.extend(quote! {
+                        fn #default_fn() -> #stored {
+                            #default
+                        }
+                    });
+                }
+            }
+        }
+        helpers
+    }
+
+    /// The default of a plain field, spanned so a type error shows under the expression.
+    fn default_expr(&self, f: &FieldGen<'_>) -> Option<TokenStream> {
+        let ty = f.field.ty;
+        let krate = &self.krate;
+        match (&f.field.attrs.default, f.field.language_default) {
+            (Some(attr), _) => Some(match &attr.expr {
+                Some(expr) => quote_spanned!(syn::spanned::Spanned::span(expr)=> #expr),
+                None => {
+                    quote_spanned!(attr.keyword=> <#ty as #krate::__private::Default>::default())
+                }
+            }),
+            (None, Some(expr)) => Some(quote!(#expr)),
+            (None, None) => None,
+        }
+    }
+}
+
+impl Gen<'_> {
+    fn field_accessors(&self, f: &FieldGen<'_>) -> TokenStream {
+        match f.kind {
+            FieldKind::Map { key, value } => self.map_accessors(f, key, value),
+            _ => self.plain_accessors(f),
+        }
+    }
+
+    fn plain_accessors(&self, f: &FieldGen<'_>) -> TokenStream {
+        let Access {
+            krate,
+            key,
+            value,
+            key_ty: _,
+            variant,
+            name,
+        } = self.access(f);
+        let value_ty = &self.value_ty;
+        let ty = f.field.ty;
+        let a = &f.accessors;
+        let (get, get_with, contains, store, swap, delete) = (
+            &a.get,
+            &a.get_with,
+            &a.contains,
+            &a.store,
+            &a.swap,
+            &a.delete,
+        );
+        let (load_and_delete, load_or_store, load_or_store_with) =
+            (&a.load_and_delete, &a.load_or_store, &a.load_or_store_with);
+        let (compare_and_swap, compare_and_delete, update) =
+            (&a.compare_and_swap, &a.compare_and_delete, &a.update);
+        let from = Self::helper_ident("from", f);
+        let by_ref = Self::helper_ident("ref", f);
+        let key_expr = quote!(#key::#variant);
+        let p = quote!(#krate::__private);
+        let partial_eq = quote!(where for<'__r> #value_ty: #p::PartialEq);
+        let d = |summary: String| Self::field_doc(f, &summary);
+
+        let shared = {
+            let contains_doc = d(format!(
+                "Whether `{name}` is set (the backend's `contains_key`); no value is cloned."
+            ));
+            let store_doc = d(format!("Sets `{name}` (the backend's `store`)."));
+            let load_or_store_doc = d(format!(
+                "Returns the value of `{name}` if it is set (`Loaded`), else sets it to `value` \
+                 (`Stored`): the backend's `load_or_store`."
+            ));
+            let load_or_store_with_doc = d(format!(
+                "Like `{load_or_store}`, building the value with `make` only if `{name}` is unset \
+                 (the backend's `load_or_store_with`)."
+            ));
+            quote! {
+                #contains_doc
+                pub fn #contains(&self) -> bool {
+                    self.map.contains_key(&#key_expr)
+                }
+
+                #store_doc
+                pub fn #store(&self, value: #ty) {
+                    self.map.store(#key_expr, #value::#variant(value))
+                }
+
+                #load_or_store_doc
+                pub fn #load_or_store(&self, value: #ty) -> #p::LoadOrStore<#ty> {
+                    self.map.load_or_store(#key_expr, #value::#variant(value)).map(Self::#from)
+                }
+
+                #load_or_store_with_doc
+                pub fn #load_or_store_with(&self, make: impl FnOnce() -> #ty) -> #p::LoadOrStore<#ty> {
+                    self.map
+                        .load_or_store_with(#key_expr, || #value::#variant(make()))
+                        .map(Self::#from)
+                }
+            }
+        };
+
+        let specific = if self.default_expr(f).is_none() {
+            let get_doc = d(format!(
+                "Returns `{name}`, or `None` if it is not set (the backend's `load`)."
+            ));
+            let get_with_doc = d(format!(
+                "Reads `{name}` through `f` without cloning it, or returns `None` if it is not \
+                 set (the backend's `load_with`). `f` runs outside every lock of the backend."
+            ));
+            let swap_doc = d(format!(
+                "Sets `{name}` and returns its previous value, if it was set (the backend's `swap`)."
+            ));
+            let delete_doc = d(format!(
+                "Unsets `{name}`; returns whether it was set (the backend's `delete`)."
+            ));
+            let load_and_delete_doc = d(format!(
+                "Unsets `{name}` and returns its value, if it was set (the backend's `load_and_delete`)."
+            ));
+            let cas_doc = d(format!(
+                "Sets `{name}` to `new` if it is set and equals `old`; returns whether it did (the \
+                 backend's `compare_and_swap`). Available when the registry's value type is \
+                 `PartialEq`; `old` is taken by value because the backend compares whole values."
+            ));
+            let cad_doc = d(format!(
+                "Unsets `{name}` if it equals `old`; returns whether it did (the backend's \
+                 `compare_and_delete`)."
+            ));
+            let update_doc = d(format!(
+                "Replaces `{name}` with `f(&current)` if it is set, retrying if another writer \
+                 intervened, and returns the new value; `None` if it is unset (the backend's `update`)."
+            ));
+            quote! {
+                #get_doc
+                pub fn #get(&self) -> #p::Option<#ty> {
+                    self.map.load(&#key_expr).map(Self::#from)
+                }
+
+                #get_with_doc
+                pub fn #get_with<R>(&self, f: impl FnOnce(&#ty) -> R) -> #p::Option<R> {
+                    self.map.load_with(&#key_expr, |value| f(Self::#by_ref(value)))
+                }
+
+                #swap_doc
+                pub fn #swap(&self, value: #ty) -> #p::Option<#ty> {
+                    self.map.swap(#key_expr, #value::#variant(value)).map(Self::#from)
+                }
+
+                #delete_doc
+                pub fn #delete(&self) -> bool {
+                    self.map.delete(&#key_expr)
+                }
+
+                #load_and_delete_doc
+                pub fn #load_and_delete(&self) -> #p::Option<#ty> {
+                    self.map.load_and_delete(&#key_expr).map(Self::#from)
+                }
+
+                #cas_doc
+                pub fn #compare_and_swap(&self, old: #ty, new: #ty) -> bool #partial_eq {
+                    self.map.compare_and_swap(&#key_expr, &#value::#variant(old), #value::#variant(new))
+                }
+
+                #cad_doc
+                pub fn #compare_and_delete(&self, old: #ty) -> bool #partial_eq {
+                    self.map.compare_and_delete(&#key_expr, &#value::#variant(old))
+                }
+
+                #update_doc
+                pub fn #update(&self, mut f: impl FnMut(&#ty) -> #ty) -> #p::Option<#ty> #partial_eq {
+                    self.map
+                        .update(&#key_expr, |value| #value::#variant(f(Self::#by_ref(value))))
+                        .map(Self::#from)
+                }
+            }
+        } else {
+            let default_fn = Self::helper_ident("default", f);
+            let get_doc = d(format!(
+                "Returns `{name}`, or its default if it is not set (the backend's `load`)."
+            ));
+            let get_with_doc = d(format!(
+                "Reads `{name}` (or its default, if it is not set) through `f` without cloning it \
+                 (the backend's `load_with`). `f` runs outside every lock of the backend."
+            ));
+            let swap_doc = d(format!(
+                "Sets `{name}` and returns its previous value, or its default if it was not set \
+                 (the backend's `swap`)."
+            ));
+            let delete_doc = d(format!(
+                "Unsets `{name}`, so that it reads as its default again; returns whether it was set \
+                 (the backend's `delete`)."
+            ));
+            let load_and_delete_doc = d(format!(
+                "Unsets `{name}` and returns its value, or its default if it was not set (the \
+                 backend's `load_and_delete`)."
+            ));
+            let cas_doc = d(format!(
+                "Sets `{name}` to `new` if it equals `old`, an unset field counting as holding its \
+                 default; returns whether it did (the backend's `compare_and_swap`). Available when \
+                 the registry's value type is `PartialEq`; `old` is taken by value because the \
+                 backend compares whole values."
+            ));
+            let cad_doc = d(format!(
+                "Resets `{name}` to its default if it equals `old`, an unset field counting as \
+                 holding its default; returns whether it now holds the default for that reason \
+                 (the backend's `compare_and_delete`)."
+            ));
+            let update_doc = d(format!(
+                "Replaces `{name}` with `f(&current)`, where an unset field passes its default, \
+                 retrying if another writer intervened; returns the new value (the backend's `compute`)."
+            ));
+            quote! {
+                #get_doc
+                pub fn #get(&self) -> #ty {
+                    self.map.load(&#key_expr).map_or_else(Self::#default_fn, Self::#from)
+                }
+
+                #get_with_doc
+                pub fn #get_with<R>(&self, f: impl FnOnce(&#ty) -> R) -> R {
+                    #p::load_with_or_else(&self.map, &#key_expr, Self::#by_ref, f, Self::#default_fn)
+                }
+
+                #swap_doc
+                pub fn #swap(&self, value: #ty) -> #ty {
+                    self.map.swap(#key_expr, #value::#variant(value)).map_or_else(Self::#default_fn, Self::#from)
+                }
+
+                #delete_doc
+                pub fn #delete(&self) -> bool {
+                    self.map.delete(&#key_expr)
+                }
+
+                #load_and_delete_doc
+                pub fn #load_and_delete(&self) -> #ty {
+                    self.map.load_and_delete(&#key_expr).map_or_else(Self::#default_fn, Self::#from)
+                }
+
+                #cas_doc
+                pub fn #compare_and_swap(&self, old: #ty, new: #ty) -> bool #partial_eq {
+                    #p::compare_and_swap_or_default(
+                        &self.map,
+                        #key_expr,
+                        #value::#variant(old),
+                        #value::#variant(new),
+                        #value::#variant(Self::#default_fn()),
+                    )
+                }
+
+                #cad_doc
+                pub fn #compare_and_delete(&self, old: #ty) -> bool #partial_eq {
+                    #p::compare_and_delete_or_default(
+                        &self.map,
+                        #key_expr,
+                        #value::#variant(old),
+                        #value::#variant(Self::#default_fn()),
+                    )
+                }
+
+                #update_doc
+                pub fn #update(&self, mut f: impl FnMut(&#ty) -> #ty) -> #ty #partial_eq {
+                    let default = Self::#default_fn();
+                    let new = self.map.compute(#key_expr, |current| {
+                        #p::Some(#value::#variant(f(current.map_or(&default, Self::#by_ref))))
+                    });
+                    new.map_or(default, Self::#from)
+                }
+            }
+        };
+        quote!(#specific #shared)
+    }
+
+    fn map_accessors(&self, f: &FieldGen<'_>, map_key: &Type, map_value: &Type) -> TokenStream {
+        let Access {
+            krate,
+            key,
+            value,
+            key_ty,
+            variant,
+            name,
+        } = self.access(f);
+        let value_ty = &self.value_ty;
+        let a = &f.accessors;
+        let (get, get_with, contains, store, swap, delete) = (
+            &a.get,
+            &a.get_with,
+            &a.contains,
+            &a.store,
+            &a.swap,
+            &a.delete,
+        );
+        let (load_and_delete, load_or_store, load_or_store_with) =
+            (&a.load_and_delete, &a.load_or_store, &a.load_or_store_with);
+        let (compare_and_swap, compare_and_delete, update) =
+            (&a.compare_and_swap, &a.compare_and_delete, &a.update);
+        let range = a.range.as_ref();
+        let from = Self::helper_ident("from", f);
+        let by_ref = Self::helper_ident("ref", f);
+        let query = Self::helper_ident("query", f);
+        let p = quote!(#krate::__private);
+        let lookup = quote! {
+            where #map_key: #p::BorrowTrait<__Q>, __Q: #p::HashTrait + #p::Eq + ?Sized
+        };
+        let partial_eq = quote!(for<'__r> #value_ty: #p::PartialEq);
+        // The backend is looked up by `&dyn KeyQuery`, which borrows the caller's `&__Q`.
+        let q = quote!(&Self::#query(key) as &dyn #p::KeyQuery<#key_ty>);
+        let d = |summary: String| Self::field_doc(f, &summary);
+
+        let get_doc = d(format!(
+            "Returns the value of `key` in the `map` field `{name}`, or `None` if it has no such \
+             entry (the backend's `load`). `key` may be any borrowed form of the map's key type."
+        ));
+        let get_with_doc = d(format!(
+            "Reads the value of `key` in `{name}` through `f` without cloning it, or returns \
+             `None` (the backend's `load_with`). `f` runs outside every lock of the backend."
+        ));
+        let contains_doc = d(format!(
+            "Whether `{name}` has an entry for `key` (the backend's `contains_key`)."
+        ));
+        let store_doc = d(format!(
+            "Sets the entry of `key` in `{name}` (the backend's `store`)."
+        ));
+        let swap_doc = d(format!(
+            "Sets the entry of `key` in `{name}` and returns its previous value, if any (the \
+             backend's `swap`)."
+        ));
+        let delete_doc = d(format!(
+            "Removes the entry of `key` from `{name}`; returns whether there was one (the backend's `delete`)."
+        ));
+        let load_and_delete_doc = d(format!(
+            "Removes the entry of `key` from `{name}` and returns its value, if there was one (the \
+             backend's `load_and_delete`)."
+        ));
+        let load_or_store_doc = d(format!(
+            "Returns the value of `key` in `{name}` if there is one (`Loaded`), else stores `value` \
+             (`Stored`): the backend's `load_or_store`."
+        ));
+        let load_or_store_with_doc = d(format!(
+            "Like `{load_or_store}`, building the value with `make` only if `{name}` has no entry \
+             for `key` (the backend's `load_or_store_with`): the building block of a cache."
+        ));
+        let cas_doc = d(format!(
+            "Sets the entry of `key` in `{name}` to `new` if it exists and equals `old`; returns \
+             whether it did (the backend's `compare_and_swap`)."
+        ));
+        let cad_doc = d(format!(
+            "Removes the entry of `key` from `{name}` if it equals `old`; returns whether it did \
+             (the backend's `compare_and_delete`)."
+        ));
+        let update_doc = d(format!(
+            "Replaces the value of `key` in `{name}` with `f(&current)`, retrying if another writer \
+             intervened; returns the new value, or `None` if there is no such entry (the \
+             backend's `update`)."
+        ));
+        let range_doc = d(format!(
+            "Calls `f` on each entry of `{name}` until it returns `false` (the backend's `range`, \
+             with its guarantees: not a snapshot). It walks the whole backend, the other fields \
+             included, so it costs as much as the registry is large."
+        ));
+        quote! {
+            #get_doc
+            pub fn #get<__Q>(&self, key: &__Q) -> #p::Option<#map_value> #lookup {
+                self.map.load(#q).map(Self::#from)
+            }
+
+            #get_with_doc
+            pub fn #get_with<__Q, R>(&self, key: &__Q, f: impl FnOnce(&#map_value) -> R) -> #p::Option<R> #lookup {
+                self.map.load_with(#q, |value| f(Self::#by_ref(value)))
+            }
+
+            #contains_doc
+            pub fn #contains<__Q>(&self, key: &__Q) -> bool #lookup {
+                self.map.contains_key(#q)
+            }
+
+            #store_doc
+            pub fn #store(&self, key: #map_key, value: #map_value) {
+                self.map.store(#key::#variant(key), #value::#variant(value))
+            }
+
+            #swap_doc
+            pub fn #swap(&self, key: #map_key, value: #map_value) -> #p::Option<#map_value> {
+                self.map.swap(#key::#variant(key), #value::#variant(value)).map(Self::#from)
+            }
+
+            #delete_doc
+            pub fn #delete<__Q>(&self, key: &__Q) -> bool #lookup {
+                self.map.delete(#q)
+            }
+
+            #load_and_delete_doc
+            pub fn #load_and_delete<__Q>(&self, key: &__Q) -> #p::Option<#map_value> #lookup {
+                self.map.load_and_delete(#q).map(Self::#from)
+            }
+
+            #load_or_store_doc
+            pub fn #load_or_store(&self, key: #map_key, value: #map_value) -> #p::LoadOrStore<#map_value> {
+                self.map.load_or_store(#key::#variant(key), #value::#variant(value)).map(Self::#from)
+            }
+
+            #load_or_store_with_doc
+            pub fn #load_or_store_with(&self, key: #map_key, make: impl FnOnce() -> #map_value) -> #p::LoadOrStore<#map_value> {
+                self.map
+                    .load_or_store_with(#key::#variant(key), || #value::#variant(make()))
+                    .map(Self::#from)
+            }
+
+            #cas_doc
+            pub fn #compare_and_swap<__Q>(&self, key: &__Q, old: #map_value, new: #map_value) -> bool
+            #lookup, #partial_eq
+            {
+                self.map.compare_and_swap(#q, &#value::#variant(old), #value::#variant(new))
+            }
+
+            #cad_doc
+            pub fn #compare_and_delete<__Q>(&self, key: &__Q, old: #map_value) -> bool
+            #lookup, #partial_eq
+            {
+                self.map.compare_and_delete(#q, &#value::#variant(old))
+            }
+
+            #update_doc
+            pub fn #update<__Q>(&self, key: &__Q, mut f: impl FnMut(&#map_value) -> #map_value) -> #p::Option<#map_value>
+            #lookup, #partial_eq
+            {
+                self.map
+                    .update(#q, |value| #value::#variant(f(Self::#by_ref(value))))
+                    .map(Self::#from)
+            }
+
+            #range_doc
+            pub fn #range(&self, mut f: impl FnMut(&#map_key, &#map_value) -> bool) {
+                self.map.range(|key, value| {
+                    #[allow(unreachable_patterns)]
+                    match key {
+                        #key::#variant(key) => f(key, Self::#by_ref(value)),
+                        _ => true,
+                    }
+                })
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    fn load_struct(&self, struct_ty: &TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        let p = quote!(#krate::__private);
+        let key = &self.names.key;
+        let value = &self.names.value;
+        let missing = &self.names.missing_fields;
+        let struct_ident = self.struct_ident();
+        let mut bounds = Vec::new();
+        let mut reads = Vec::new();
+        let mut required = Vec::new();
+        let mut map_vecs = Vec::new();
+        let mut range_arms = Vec::new();
+        let mut inits = Vec::new();
+        for field in &self.input.fields {
+            let ident = field.ident;
+            let ty = field.ty;
+            if field.attrs.skip.is_some() {
+                inits.push(
+                    quote_spanned!(ast::type_span(ty)=> #ident: <#ty as #p::Default>::default()),
+                );
+                bounds.push(lenient(ty, quote!(#p::Default)));
+                continue;
+            }
+            let Some(f) = self.fields.iter().find(|f| std::ptr::eq(f.field, field)) else {
+                continue;
+            };
+            let variant = &f.variant;
+            match f.kind {
+                FieldKind::Map {
+                    key: map_key,
+                    value: map_value,
+                } => {
+                    let entries = format_ident!("__entries_{}", syn::ext::IdentExt::unraw(ident));
+                    map_vecs.push(quote!(let mut #entries = #p::Vec::new();));
+                    range_arms.push(quote! {
+                        #key::#variant(_) => {
+                            if let (#key::#variant(key), #value::#variant(value)) =
+                                (#p::Clone::clone(key), #p::Clone::clone(value))
+                            {
+                                #entries.push((key, value));
+                            }
+                        }
+                    });
+                    inits.push(quote!(#ident: #p::FromIterator::from_iter(#entries)));
+                    bounds.push(lenient(
+                        ty,
+                        quote!(#p::FromIterator<(#map_key, #map_value)>),
+                    ));
+                }
+                _ => {
+                    let get = &f.accessors.get;
+                    reads.push(quote!(let #ident = self.#get();));
+                    if self.default_expr(f).is_some() {
+                        inits.push(quote!(#ident));
+                    } else {
+                        let name = &f.key_name;
+                        required.push((ident, name));
+                    }
+                }
+            }
+        }
+        let range = if map_vecs.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                self.map.range(|key, value| {
+                    #[allow(unreachable_patterns)]
+                    match key {
+                        #(#range_arms)*
+                        _ => {}
+                    }
+                    true
+                });
+            }
+        };
+        let required_idents: Vec<&Ident> = required.iter().map(|(ident, _)| *ident).collect();
+        let required_names: Vec<&String> = required.iter().map(|(_, name)| *name).collect();
+        let build = quote!(#struct_ident { #(#inits,)* #(#required_idents,)* });
+        let body = if required.is_empty() {
+            quote!(#p::Ok(#build))
+        } else {
+            quote! {
+                match (#(#required_idents,)*) {
+                    (#(#p::Some(#required_idents),)*) => #p::Ok(#build),
+                    (#(#required_idents,)*) => {
+                        let mut fields = #p::Vec::new();
+                        #(
+                            if #required_idents.is_none() {
+                                fields.push(#required_names);
+                            }
+                        )*
+                        #p::Err(#missing { fields })
+                    }
+                }
+            }
+        };
+        let load_doc = doc(&format!(
+            "Rebuilds a [`{struct_ident}`] from the registry: each field's value, its default if \
+             it is unset and has one, `Default::default()` for `skip` fields, and the entries of \
+             each `map` field.\n\n\
+             Fails, naming them, if fields without a default are unset. The fields are read one \
+             after another, not as one snapshot."
+        ));
+        quote! {
+            #load_doc
+            pub fn load_struct(&self) -> #p::Result<#struct_ty, #missing>
+            where #(#bounds,)*
+            {
+                #(#reads)*
+                #(#map_vecs)*
+                #range
+                #body
+            }
+        }
+    }
+
+    fn store_struct(&self, struct_ty: &TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        let p = quote!(#krate::__private);
+        let key = &self.names.key;
+        let value = &self.names.value;
+        let struct_ident = self.struct_ident();
+        let mut pattern = Vec::new();
+        let mut stores = Vec::new();
+        let mut map_variants = Vec::new();
+        for field in &self.input.fields {
+            let ident = field.ident;
+            let Some(f) = self.fields.iter().find(|f| std::ptr::eq(f.field, field)) else {
+                pattern.push(quote!(#ident: _));
+                continue;
+            };
+            pattern.push(quote!(#ident));
+            let variant = &f.variant;
+            match f.kind {
+                FieldKind::Map { .. } => {
+                    map_variants.push(variant);
+                    stores.push(quote! {
+                        for (key, value) in #ident {
+                            let key = #key::#variant(key);
+                            fresh.insert(#p::Clone::clone(&key));
+                            self.map.store(key, #value::#variant(value));
+                        }
+                    });
+                }
+                _ => {
+                    let store = &f.accessors.store;
+                    stores.push(quote!(self.#store(#ident);));
+                }
+            }
+        }
+        let (fresh, stale) = if map_variants.is_empty() {
+            (quote!(), quote!())
+        } else {
+            (
+                quote!(let mut fresh = #p::HashSet::new();),
+                quote! {
+                    // Entries of `map` fields that `value` does not have go, after the new ones
+                    // are in, so a reader never sees a map field emptier than either version.
+                    let mut stale = #p::Vec::new();
+                    self.map.range(|key, _| {
+                        if matches!(key, #(#key::#map_variants(_))|*) && !fresh.contains(key) {
+                            stale.push(#p::Clone::clone(key));
+                        }
+                        true
+                    });
+                    for key in stale {
+                        self.map.delete(&key);
+                    }
+                },
+            )
+        };
+        let store_doc = doc(
+            "Stores every field of `value`: each plain field is set, and each `map` field gets \
+             exactly the entries of `value` (others are removed). `skip` fields are dropped.\n\n\
+             The fields are written one after another: a concurrent reader may see some fields \
+             of `value` and some of the registry's earlier values.",
+        );
+        quote! {
+            #store_doc
+            pub fn store_struct(&self, value: #struct_ty) {
+                let #struct_ident { #(#pattern,)* } = value;
+                #fresh
+                #(#stores)*
+                #stale
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Checks that the parsed input makes sense, separately from parsing (thiserror's `valid.rs`).
+
+use std::collections::HashMap;
+
+use syn::GenericParam;
+use syn::ext::IdentExt;
+
+use crate::ast::{self, Field, Input};
+use crate::ctxt::Ctxt;
+use crate::naming::{self, Accessors};
+
+pub(crate) fn validate(cx: &Ctxt, input: &Input<'_>) {
+    for param in &input.original.generics.params {
+        if let GenericParam::Lifetime(param) = param {
+            cx.fatal_spanned_by(
+                &param.lifetime,
+                "SyncRegistry does not support lifetime parameters: a registry's values are \
+                 shared between threads and must be 'static",
+            );
+        }
+    }
+    for field in &input.fields {
+        validate_attrs(cx, field);
+    }
+    validate_names(cx, input);
+}
+
+fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
+    let attrs = &field.attrs;
+    if attrs.skip.is_some() {
+        if let Some(default) = &attrs.default {
+            cx.error_at(
+                default.keyword,
+                "`default` cannot be used with `skip`: a skipped field is not in the registry \
+                 and is rebuilt with `Default::default()`",
+            );
+        }
+        if let Some(map) = attrs.map {
+            cx.error_at(map, "`map` cannot be used with `skip`");
+        }
+        if let Some(rename) = &attrs.rename {
+            cx.error_spanned_by(
+                rename,
+                "`rename` cannot be used with `skip`: a skipped field has no key",
+            );
+        }
+        return;
+    }
+    if attrs.map.is_some() {
+        if let Some(default) = &attrs.default {
+            cx.error_at(
+                default.keyword,
+                "`default` cannot be used with `map`: a `map` field with no entries rebuilds as an empty map",
+            );
+        }
+        if ast::map_types(field.ty).is_none() {
+            cx.error_spanned_by(
+                field.ty,
+                "`#[registry(map)]` needs a `HashMap<K, V>` or `BTreeMap<K, V>` field type \
+                 (written as such, not through an alias)",
+            );
+        }
+    }
+    if let (Some(default), Some(_)) = (&attrs.default, field.language_default) {
+        cx.error_at(
+            default.keyword,
+            "the field has a default value already (`= ...` after its type)",
+        );
+    }
+    if let Some(rename) = &attrs.rename
+        && rename.value().is_empty()
+    {
+        cx.error_spanned_by(rename, "`rename` needs a non-empty name");
+    }
+}
+
+/// Key names, enum variants and accessor names must all be distinct.
+fn validate_names(cx: &Ctxt, input: &Input<'_>) {
+    let mut key_names = HashMap::new();
+    let mut variants = HashMap::new();
+    let mut methods: HashMap<String, String> = naming::REGISTRY_METHODS
+        .iter()
+        .map(|method| (method.to_string(), String::new()))
+        .collect();
+    for field in input
+        .fields
+        .iter()
+        .filter(|field| field.attrs.skip.is_none())
+    {
+        let field_name = field.ident.unraw().to_string();
+        let key_name = field.key_name();
+        if let Some(first) = key_names.insert(key_name.clone(), field_name.clone()) {
+            cx.error_at(
+                field.name_span(),
+                format!("the key name \"{key_name}\" is taken by field `{first}` already; choose another with `rename`"),
+            );
+        }
+        let variant = naming::variant_ident(field).to_string();
+        if let Some(first) = variants.insert(variant.clone(), field_name.clone()) {
+            cx.fatal_spanned_by(
+                field.ident,
+                format!("fields `{first}` and `{field_name}` would both be the key variant `{variant}`; rename one of the fields"),
+            );
+        }
+        for method in Accessors::new(field).all() {
+            let method = method.unraw().to_string();
+            if let Some(owner) = methods.insert(method.clone(), field_name.clone()) {
+                let clash = if owner.is_empty() {
+                    "a method every registry has".to_owned()
+                } else {
+                    format!("an accessor of field `{owner}`")
+                };
+                cx.fatal_spanned_by(
+                    field.ident,
+                    format!("field `{field_name}` would generate the accessor `{method}`, which is {clash}; rename the field"),
+                );
+                break;
+            }
+        }
+    }
+}
