@@ -100,10 +100,12 @@ pub fn grain_after(previous: Option<(u64, Duration)>) -> u64 {
 }
 
 /// Runs `body(thread_id)` on `threads` threads started together, and returns the wall-clock
-/// time from the common start to the end of the last one, or the first error a thread reported.
+/// time from the first thread's start to the last thread's end, or the first error a thread
+/// reported.
 ///
-/// Thread start-up is not timed: every thread waits at a barrier, and the clock starts when the
-/// last one arrives.
+/// Thread start-up is not timed: every thread waits at a barrier and reads the clock as it
+/// leaves it. The threads read the clock themselves rather than the spawning thread, which on a
+/// machine with as many cores as workers may be scheduled only after the work is done.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};
@@ -122,30 +124,35 @@ where
     F: Fn(usize) -> Result<(), String> + Sync,
 {
     let threads = threads.max(1);
-    let barrier = Barrier::new(threads + 1);
-    std::thread::scope(|scope| {
+    let barrier = Barrier::new(threads);
+    let spans = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|id| {
                 let (barrier, body) = (&barrier, &body);
                 scope.spawn(move || {
                     barrier.wait();
-                    body(id)
+                    let start = Instant::now();
+                    let result = body(id);
+                    (start, Instant::now(), result)
                 })
             })
             .collect();
-        barrier.wait();
-        let start = Instant::now();
-        let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
-        let elapsed = start.elapsed();
-        for result in results {
-            match result {
-                Ok(Ok(())) => {}
-                Ok(Err(message)) => return Err(message),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(elapsed)
-    })
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut first_start = spans[0].0;
+    let mut last_end = spans[0].1;
+    for (start, end, result) in spans {
+        result?;
+        first_start = first_start.min(start);
+        last_end = last_end.max(end);
+    }
+    Ok(last_end - first_start)
 }
 
 /// Go's `RunParallel`: `threads` threads share `n` iterations in batches of `grain`; thread `id`

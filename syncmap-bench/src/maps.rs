@@ -4,7 +4,7 @@ use std::collections::hash_map::RandomState as StdRandomState;
 use std::hash::BuildHasher;
 use std::time::Duration;
 
-use syncmap::{DefaultHashBuilder, MutexMap, RwLockMap};
+use syncmap::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap};
 
 use crate::adapters::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
 use crate::go_suite::{BenchMap, GoWorkload};
@@ -117,14 +117,6 @@ impl MapName {
         MapName::Scc,
     ];
 
-    /// The maps this build can run: every one but `syncmap` until `syncmap::SyncMap` lands.
-    pub fn available() -> Vec<MapName> {
-        Self::ALL
-            .into_iter()
-            .filter(|&m| m != MapName::SyncMap)
-            .collect()
-    }
-
     /// The name in the CSV and on the command line.
     ///
     /// ```
@@ -196,7 +188,7 @@ impl MapName {
             _ => false,
         };
         match self {
-            MapName::SyncMap => Err("syncmap::SyncMap has not landed yet".to_owned()),
+            MapName::SyncMap => plan.run(&|| SyncMap::<u64, u64, Own>::with_hasher(Own::default())),
             MapName::MutexMap => {
                 plan.run(&|| MutexMap::<u64, u64, Own>::with_hasher(Own::default()))
             }

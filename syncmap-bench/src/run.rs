@@ -66,10 +66,7 @@ pub fn unknown_workload(name: &str) -> String {
 pub fn run(args: &Args) -> Result<Report, String> {
     let workloads = selected_workloads(args)?;
     let maps: Vec<MapName> = if args.maps.is_empty() {
-        MapName::DEFAULT
-            .into_iter()
-            .filter(|m| MapName::available().contains(m))
-            .collect()
+        MapName::DEFAULT.to_vec()
     } else {
         args.maps.clone()
     };

@@ -24,7 +24,7 @@ fn every_workload() -> Vec<Workload> {
 
 #[test]
 fn every_workload_passes_its_checks_on_every_map() {
-    for map in MapName::available() {
+    for map in MapName::ALL {
         for workload in every_workload() {
             for threads in [1, 2] {
                 let sample = map
@@ -51,7 +51,7 @@ fn every_workload_passes_its_checks_on_every_map() {
 #[test]
 fn every_map_runs_with_its_own_default_hasher() {
     let workload = Workload::Go(GoWorkload::LoadOrStoreBalanced);
-    for map in MapName::available() {
+    for map in MapName::ALL {
         map.measure(workload, Hashers::OwnDefault, 2, Budget::Ops(OPS), 1)
             .unwrap_or_else(|e| panic!("{}: {e}", map.name()));
     }
@@ -61,7 +61,7 @@ fn every_map_runs_with_its_own_default_hasher() {
 fn adversarial_delete_crosses_its_period() {
     // i % 1024 == 0 happens at thread 0's first index and again after 1024 operations.
     let workload = Workload::Go(GoWorkload::AdversarialDelete);
-    for map in MapName::available() {
+    for map in MapName::ALL {
         map.measure(workload, Hashers::Same, 2, Budget::Ops(2_100), 1)
             .unwrap_or_else(|e| panic!("{}: {e}", map.name()));
     }
