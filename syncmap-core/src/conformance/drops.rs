@@ -5,7 +5,7 @@ use std::thread;
 
 use super::counted::{Counted, CountedEncoding, Ledger};
 use super::differential::{apply_encoded, diff_encoded};
-use super::harness::{draw, fail_on_err, family_name, op_source, run_cases, run_check};
+use super::harness::{draw, fail_on_err, family_name, op_source, run_check, run_sequences};
 use super::op::{op_strategy, ops_strategy};
 use super::{Config, MapFamily};
 
@@ -37,14 +37,14 @@ use super::{Config, MapFamily};
 /// ```
 pub fn check_drop_counts<F: MapFamily>(config: &Config) {
     run_check("check_drop_counts", family_name::<F>(), config, |config| {
-        fail_on_err(run_cases(
+        fail_on_err(run_sequences(
             &config,
             config.tenth_cases(),
             ops_strategy(),
             |ops| {
                 let encoding = CountedEncoding::default();
                 let map = F::new_map::<Counted<String>, Counted<u32>>();
-                diff_encoded(&encoding, &map, &ops).map_err(|m| m.to_string())?;
+                diff_encoded(&encoding, &map, ops).map_err(|m| m.to_string())?;
                 drop(map);
                 encoding.ledger.audit().map(drop).map_err(|problem| {
                     format!("with counted keys and values, after the map was dropped: {problem}")

@@ -2,6 +2,7 @@
 //! with failures re-raised under the check's name; and driving proptest's runner.
 
 use std::any::{Any, type_name};
+use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::thread;
@@ -69,17 +70,21 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Runs `test` on `cases` values of `strategy`; on failure, shrinks and returns a message with the
-/// reason and the minimal failing value. A panic in `test` counts as a failure too.
-pub(crate) fn run_cases<S, T>(
+/// Runs `test` on `cases` sequences drawn from `strategy`; on failure, shrinks and returns a
+/// message with the reason and the minimal failing sequence. A panic in `test` counts as a failure.
+///
+/// proptest shrinks a `Vec` by removing elements first and simplifying them after, so a sequence
+/// can end up with elements that have become removable; a final greedy pass removes them.
+pub(crate) fn run_sequences<T, S, F>(
     config: &Config,
     cases: u32,
     strategy: S,
-    test: T,
+    test: F,
 ) -> Result<(), String>
 where
-    S: Strategy,
-    T: Fn(S::Value) -> Result<(), String>,
+    T: Clone + fmt::Debug,
+    S: Strategy<Value = Vec<T>>,
+    F: Fn(&[T]) -> Result<(), String>,
 {
     let seed = config.seed_or_random();
     let mut runner = TestRunner::new(ProptestConfig {
@@ -89,23 +94,57 @@ where
         rng_seed: RngSeed::Fixed(seed),
         ..ProptestConfig::default()
     });
-    let outcome = runner.run(&strategy, |value| {
-        // Catch here as well as in proptest, so the reason keeps the panic's own message.
-        match panic::catch_unwind(AssertUnwindSafe(|| test(value))) {
-            Ok(result) => result.map_err(TestCaseError::fail),
-            Err(payload) => Err(TestCaseError::fail(format!(
-                "panicked: {}",
-                panic_message(&*payload)
-            ))),
-        }
+    let outcome = runner.run(&strategy, |sequence| {
+        guarded(&test, &sequence).map_err(TestCaseError::fail)
     });
     match outcome {
         Ok(()) => Ok(()),
-        Err(TestError::Fail(reason, minimal)) => Err(format!(
-            "{reason}\nminimal failing input (seed {seed}; set `Config::seed` to replay):\n{minimal:#?}"
-        )),
+        Err(TestError::Fail(_, shrunk)) => {
+            let (minimal, reason) = remove_redundant(shrunk, |s| guarded(&test, s));
+            Err(format!(
+                "{reason}\nminimal failing sequence (seed {seed}; set `Config::seed` to replay):\n{minimal:#?}"
+            ))
+        }
         Err(TestError::Abort(reason)) => Err(format!("proptest aborted: {reason}")),
     }
+}
+
+/// `test(sequence)`, with a panic turned into an error that keeps the panic's message.
+fn guarded<T, F>(test: &F, sequence: &[T]) -> Result<(), String>
+where
+    F: Fn(&[T]) -> Result<(), String>,
+{
+    panic::catch_unwind(AssertUnwindSafe(|| test(sequence)))
+        .unwrap_or_else(|payload| Err(format!("panicked: {}", panic_message(&*payload))))
+}
+
+/// Removes elements of the failing `sequence` one at a time while it keeps failing; returns the
+/// result and its failure.
+fn remove_redundant<T, F>(mut sequence: Vec<T>, fails: F) -> (Vec<T>, String)
+where
+    T: Clone,
+    F: Fn(&[T]) -> Result<(), String>,
+{
+    let mut reason = match fails(&sequence) {
+        Err(reason) => reason,
+        // Not reproducible (a flaky map): report what proptest found.
+        Ok(()) => {
+            "the failure did not reproduce when replayed (is the map nondeterministic?)".to_owned()
+        }
+    };
+    let mut index = 0;
+    while index < sequence.len() {
+        let mut shorter = sequence.clone();
+        shorter.remove(index);
+        match fails(&shorter) {
+            Err(shorter_reason) => {
+                sequence = shorter;
+                reason = shorter_reason;
+            }
+            Ok(()) => index += 1,
+        }
+    }
+    (sequence, reason)
 }
 
 /// Re-raises `result`'s error as a panic (inside [`run_check`], which adds the check's name).

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::counted::{Counted, CountedEncoding};
 use super::differential::Replay;
 use super::encoding::Encoding;
-use super::harness::{fail_on_err, family_name, panic_message, run_cases, run_check};
+use super::harness::{fail_on_err, family_name, panic_message, run_check, run_sequences};
 use super::op::{KEYS, Op, op_strategy};
 use super::{Config, MapFamily};
 use crate::ConcurrentMap;
@@ -90,7 +90,7 @@ pub fn check_panicking_closures<F: MapFamily>(config: &Config) {
         family_name::<F>(),
         config,
         |config| {
-            fail_on_err(run_cases(
+            fail_on_err(run_sequences(
                 &config,
                 config.tenth_cases(),
                 steps_strategy(),
@@ -121,9 +121,22 @@ pub fn check_panicking_closures<F: MapFamily>(config: &Config) {
                                     (Err(payload), true)
                                         if panic_message(&*payload) == DELIBERATE => {}
                                     (Ok(()), false) => {}
+                                    (Err(payload), false)
+                                        if panic_message(&*payload) == DELIBERATE =>
+                                    {
+                                        return Err(format!(
+                                            "step #{index} {step:?}: the closure ran, but the \
+                                             contract says it must not here (the key is {})",
+                                            if replay.model.contains_key(key) {
+                                                "present"
+                                            } else {
+                                                "absent"
+                                            }
+                                        ));
+                                    }
                                     (Err(payload), _) => {
                                         return Err(format!(
-                                            "step #{index} {step:?}: unexpected panic `{}`",
+                                            "step #{index} {step:?}: the map itself panicked: `{}`",
                                             panic_message(&*payload)
                                         ));
                                     }

@@ -382,15 +382,38 @@ fn reentrant_compute<M: ConcurrentMap<u32, u32>>(map: &M) {
 
 /// A value whose `Drop` calls back into the map holding it (through a `Weak`, so dropping the map
 /// itself ends the game). Equality is by `id`.
-#[derive(Clone)]
 struct Hooked {
     id: u32,
-    on_drop: Option<Arc<dyn Fn() + Send + Sync>>,
+    hook: Option<Arc<DropHook>>,
+}
+
+/// What a hooked value's `Drop` runs, and the instance counts that tell a leak.
+struct DropHook {
+    call_back: Box<dyn Fn() + Send + Sync>,
+    created: AtomicUsize,
+    dropped: AtomicUsize,
 }
 
 impl Hooked {
     fn plain(id: u32) -> Self {
-        Self { id, on_drop: None }
+        Self { id, hook: None }
+    }
+
+    fn with_hook(id: u32, hook: &Arc<DropHook>) -> Self {
+        hook.created.fetch_add(1, Ordering::SeqCst);
+        Self {
+            id,
+            hook: Some(Arc::clone(hook)),
+        }
+    }
+}
+
+impl Clone for Hooked {
+    fn clone(&self) -> Self {
+        match &self.hook {
+            Some(hook) => Self::with_hook(self.id, hook),
+            None => Self::plain(self.id),
+        }
     }
 }
 
@@ -406,15 +429,16 @@ impl fmt::Debug for Hooked {
             f,
             "Hooked({}{})",
             self.id,
-            if self.on_drop.is_some() { ", hook" } else { "" }
+            if self.hook.is_some() { ", hook" } else { "" }
         )
     }
 }
 
 impl Drop for Hooked {
     fn drop(&mut self) {
-        if let Some(hook) = &self.on_drop {
-            hook();
+        if let Some(hook) = &self.hook {
+            hook.dropped.fetch_add(1, Ordering::SeqCst);
+            (hook.call_back)();
         }
     }
 }
@@ -422,81 +446,78 @@ impl Drop for Hooked {
 /// The key the drop hook writes; it only ever holds plain values, so its writes drop no hook.
 const HOOK_KEY: u32 = 99;
 
+/// Replaces and removes hooked values in every way the trait allows, many times over, so that a
+/// map that defers its drops (epoch-based reclamation) also runs them during later operations.
+/// A map that runs such a drop under its lock deadlocks here.
 fn reentrant_drops<M: ConcurrentMap<u32, Hooked> + Send + Sync + 'static>(map: Arc<M>) {
-    let runs = Arc::new(AtomicUsize::new(0));
     let weak: Weak<M> = Arc::downgrade(&map);
-    let hook_runs = Arc::clone(&runs);
-    let hook: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
-        hook_runs.fetch_add(1, Ordering::SeqCst);
-        if let Some(map) = weak.upgrade() {
-            // Reads and a write of the map, from a Drop the map caused.
-            let _ = map.load(&1);
-            let _ = map.len();
-            map.store(HOOK_KEY, Hooked::plain(0));
-        }
-    });
-    let hooked = |id| Hooked {
-        id,
-        on_drop: Some(Arc::clone(&hook)),
-    };
-    type Scenario<M> = (&'static str, fn(&M, &dyn Fn(u32) -> Hooked));
-    let scenarios: [Scenario<M>; 9] = [
-        ("store over a hooked value", |m, h| {
-            m.store(1, h(1));
-            m.store(1, Hooked::plain(2));
+    let hook = Arc::new(DropHook {
+        call_back: Box::new(move || {
+            if let Some(map) = weak.upgrade() {
+                // Reads and a write of the map, from a Drop the map caused.
+                let _ = map.load(&1);
+                let _ = map.len();
+                map.store(HOOK_KEY, Hooked::plain(0));
+            }
         }),
-        ("swap out a hooked value", |m, h| {
+        created: AtomicUsize::new(0),
+        dropped: AtomicUsize::new(0),
+    });
+    type Scenario<M> = fn(&M, &dyn Fn(u32) -> Hooked);
+    let scenarios: [Scenario<M>; 9] = [
+        |m, h| {
+            m.store(1, h(1));
+            m.store(1, Hooked::plain(2)); // store over a hooked value
+        },
+        |m, h| {
             m.store(1, h(1));
             drop(m.swap(1, Hooked::plain(2)));
-        }),
-        ("delete a hooked value", |m, h| {
+        },
+        |m, h| {
             m.store(1, h(1));
             m.delete(&1);
-        }),
-        ("load_and_delete a hooked value", |m, h| {
+        },
+        |m, h| {
             m.store(1, h(1));
             drop(m.load_and_delete(&1));
-        }),
-        ("compare_and_swap out a hooked value", |m, h| {
+        },
+        |m, h| {
             m.store(1, h(1));
             m.compare_and_swap(&1, &Hooked::plain(1), Hooked::plain(2));
-        }),
-        (
-            "compare_and_swap failing with a hooked new value",
-            |m, h| {
-                m.store(1, Hooked::plain(1));
-                m.compare_and_swap(&1, &Hooked::plain(7), h(2));
-            },
-        ),
-        (
-            "load_or_store offering a hooked value for a present key",
-            |m, h| {
-                m.store(1, Hooked::plain(1));
-                let _ = m.load_or_store(1, h(2));
-            },
-        ),
-        ("compute replacing a hooked value", |m, h| {
+        },
+        |m, h| {
+            m.store(1, Hooked::plain(1));
+            m.compare_and_swap(&1, &Hooked::plain(7), h(2)); // fails: the hooked `new` is dropped
+        },
+        |m, h| {
+            m.store(1, Hooked::plain(1));
+            let _ = m.load_or_store(1, h(2)); // present: the offered value is dropped
+        },
+        |m, h| {
             m.store(1, h(1));
             m.compute(1, |_| Some(Hooked::plain(2)));
-        }),
-        ("clear with hooked values", |m, h| {
+        },
+        |m, h| {
             m.store(1, h(1));
             m.store(2, h(2));
             m.clear();
-        }),
+        },
     ];
-    for (what, scenario) in scenarios {
-        let before = runs.load(Ordering::SeqCst);
-        scenario(&map, &hooked);
-        assert!(
-            runs.load(Ordering::SeqCst) > before,
-            "{what}: the dropped value's Drop never ran (is the value leaked?)"
-        );
-        assert_eq!(
-            map.load(&HOOK_KEY),
-            Some(Hooked::plain(0)),
-            "{what}: the write made from the Drop is missing"
-        );
-        map.clear();
+    let rounds = if cfg!(miri) { 4 } else { 256 };
+    let make = |id| Hooked::with_hook(id, &hook);
+    for _ in 0..rounds {
+        for scenario in scenarios {
+            scenario(&map, &make);
+        }
     }
+    drop(map);
+    let (created, dropped) = (
+        hook.created.load(Ordering::SeqCst),
+        hook.dropped.load(Ordering::SeqCst),
+    );
+    assert_eq!(
+        dropped, created,
+        "of {created} hooked values replaced or removed, only {dropped} were dropped by the time \
+         the map was dropped"
+    );
 }

@@ -3,7 +3,7 @@
 
 use super::differential::{Model, agrees, apply_to_model, check_contents, diff_against_model};
 use super::encoding::Plain;
-use super::harness::{fail_on_err, family_name, run_cases, run_check};
+use super::harness::{fail_on_err, family_name, run_check, run_sequences};
 use super::op::{Op, ops_strategy};
 use super::{Config, MapFamily, apply_op};
 
@@ -33,9 +33,12 @@ use super::{Config, MapFamily, apply_op};
 /// ```
 pub fn check_sequential<F: MapFamily>(config: &Config) {
     run_check("check_sequential", family_name::<F>(), config, |config| {
-        fail_on_err(run_cases(&config, config.cases, ops_strategy(), |ops| {
-            diff_against_model(&F::new_map::<String, u32>(), &ops).map_err(|m| m.to_string())
-        }));
+        fail_on_err(run_sequences(
+            &config,
+            config.cases,
+            ops_strategy(),
+            |ops| diff_against_model(&F::new_map::<String, u32>(), ops).map_err(|m| m.to_string()),
+        ));
     });
 }
 
@@ -75,13 +78,18 @@ pub fn check_against<F: MapFamily, G: MapFamily>(config: &Config) {
     let (name_f, name_g) = (family_name::<F>(), family_name::<G>());
     let family = format!("{name_f}` against `{name_g}");
     run_check("check_against", &family, config, move |config| {
-        fail_on_err(run_cases(&config, config.cases, ops_strategy(), |ops| {
-            diff_pair(
-                (&F::new_map::<String, u32>(), name_f),
-                (&G::new_map::<String, u32>(), name_g),
-                &ops,
-            )
-        }));
+        fail_on_err(run_sequences(
+            &config,
+            config.cases,
+            ops_strategy(),
+            |ops| {
+                diff_pair(
+                    (&F::new_map::<String, u32>(), name_f),
+                    (&G::new_map::<String, u32>(), name_g),
+                    ops,
+                )
+            },
+        ));
     });
 }
 

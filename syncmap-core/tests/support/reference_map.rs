@@ -1,0 +1,237 @@
+//! `RefMap`: a `Mutex<HashMap>` that keeps the whole contract (closures and drops outside the
+//! lock), with an optional planted flaw chosen by a const parameter.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use syncmap_core::conformance::{KitKey, KitValue, MapFamily};
+use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+/// No flaw: the reference must pass every check.
+pub(crate) const CORRECT: u8 = 0;
+/// `delete` and `load_and_delete` report a deletion but keep the key, every other call.
+pub(crate) const FORGETS_DELETE: u8 = 1;
+/// `compare_and_swap` on an absent key stores the new value and reports success.
+pub(crate) const CAS_ON_ABSENT: u8 = 2;
+/// `delete` leaks the removed key and value (`mem::forget`).
+pub(crate) const LEAKS_ON_DELETE: u8 = 3;
+/// `range` runs its callback while holding the lock, so a nested call deadlocks.
+pub(crate) const RANGE_UNDER_LOCK: u8 = 4;
+/// `compare_and_swap` compares and swaps under two separate lock acquisitions.
+pub(crate) const NON_ATOMIC_CAS: u8 = 5;
+
+/// A map of family [`Family<FLAW>`].
+#[derive(Debug)]
+pub(crate) struct RefMap<K, V, const FLAW: u8> {
+    inner: Mutex<HashMap<K, Arc<V>>>,
+    deletes: AtomicUsize,
+}
+
+impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
+    fn new() -> Self {
+        Self {
+            inner: Mutex::new(HashMap::new()),
+            deletes: AtomicUsize::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, Arc<V>>> {
+        // Only a panicking Hash or Eq could poison it; the table is still consistent then.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether this delete should be "forgotten" (FORGETS_DELETE: every other one).
+    fn forget_this_delete(&self) -> bool {
+        FLAW == FORGETS_DELETE && self.deletes.fetch_add(1, Ordering::Relaxed) % 2 == 1
+    }
+}
+
+/// The family of [`RefMap`]s with flaw `FLAW`.
+#[derive(Debug)]
+pub(crate) struct Family<const FLAW: u8>;
+
+impl<const FLAW: u8> MapFamily for Family<FLAW> {
+    type Map<K: KitKey, V: KitValue> = RefMap<K, V, FLAW>;
+
+    fn new_map<K: KitKey, V: KitValue>() -> Self::Map<K, V> {
+        RefMap::new()
+    }
+}
+
+impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW> {
+    fn load_with<Q, R, F>(&self, key: &Q, f: F) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        F: FnOnce(&V) -> R,
+    {
+        let value = self.lock().get(key).cloned()?;
+        Some(f(&value))
+    }
+
+    fn store(&self, key: K, value: V) {
+        let replaced = self.lock().insert(key, Arc::new(value));
+        drop(replaced);
+    }
+
+    fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
+    where
+        V: Clone,
+    {
+        let mut table = self.lock();
+        match table.get(&key) {
+            Some(current) => {
+                let current = V::clone(current);
+                drop(table);
+                LoadOrStore::Loaded(current)
+            }
+            None => {
+                table.insert(key, Arc::new(value.clone()));
+                LoadOrStore::Stored(value)
+            }
+        }
+    }
+
+    fn load_or_store_with<F>(&self, key: K, make: F) -> LoadOrStore<V>
+    where
+        F: FnOnce() -> V,
+        V: Clone,
+    {
+        if let Some(current) = self.lock().get(&key).cloned() {
+            return LoadOrStore::Loaded(V::clone(&current));
+        }
+        let built = make();
+        self.load_or_store(key, built)
+    }
+
+    fn load_and_delete<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        if self.forget_this_delete() {
+            return self.load(key);
+        }
+        let removed = self.lock().remove(key)?;
+        Some(Arc::unwrap_or_clone(removed))
+    }
+
+    fn delete<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.forget_this_delete() {
+            return self.contains_key(key);
+        }
+        let removed = self.lock().remove_entry(key);
+        let present = removed.is_some();
+        if FLAW == LEAKS_ON_DELETE {
+            std::mem::forget(removed);
+        }
+        present
+    }
+
+    fn swap(&self, key: K, value: V) -> Option<V>
+    where
+        V: Clone,
+    {
+        let replaced = self.lock().insert(key, Arc::new(value))?;
+        Some(Arc::unwrap_or_clone(replaced))
+    }
+
+    fn compare_and_swap<Q>(&self, key: &Q, old: &V, new: V) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: PartialEq,
+    {
+        if FLAW == NON_ATOMIC_CAS {
+            if self
+                .load_with(key, |current| current != old)
+                .unwrap_or(true)
+            {
+                return false;
+            }
+            // Widen the window in which another thread's swap gets overwritten.
+            std::thread::yield_now();
+            if let Some(slot) = self.lock().get_mut(key) {
+                *slot = Arc::new(new);
+            }
+            return true;
+        }
+        let mut table = self.lock();
+        match table.get_mut(key) {
+            Some(slot) if **slot == *old => {
+                let replaced = std::mem::replace(slot, Arc::new(new));
+                drop(table);
+                drop(replaced);
+                true
+            }
+            Some(_) => false,
+            None if FLAW == CAS_ON_ABSENT => {
+                drop(table);
+                // Without the key in hand, the flawed map can only pretend: it reports success.
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn compare_and_delete<Q>(&self, key: &Q, old: &V) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: PartialEq,
+    {
+        let mut table = self.lock();
+        if table.get(key).is_some_and(|current| **current == *old) {
+            let removed = table.remove(key);
+            drop(table);
+            drop(removed);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn range<F>(&self, mut f: F)
+    where
+        F: FnMut(&K, &V) -> bool,
+        K: Clone,
+        V: Clone,
+    {
+        if FLAW == RANGE_UNDER_LOCK {
+            let table = self.lock();
+            for (key, value) in table.iter() {
+                if !f(key, value) {
+                    break;
+                }
+            }
+            return;
+        }
+        let snapshot: Vec<(K, Arc<V>)> = self
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), Arc::clone(v)))
+            .collect();
+        for (key, value) in &snapshot {
+            if !f(key, value) {
+                break;
+            }
+        }
+    }
+
+    fn clear(&self) {
+        let removed = std::mem::take(&mut *self.lock());
+        drop(removed);
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
