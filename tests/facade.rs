@@ -58,6 +58,7 @@ macro_rules! facade_tests {
 facade_tests! {
     mutex_map => MutexMap,
     rwlock_map => RwLockMap,
+    sync_map => SyncMap,
 }
 
 /// Every method of the trait, in Go's order, with the result Go's `sync.Map` would give.
