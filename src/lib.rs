@@ -35,6 +35,198 @@
 pub use syncmap_core::{ConcurrentMap, LoadOrStore};
 pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap, SyncMapStats};
 
+/// Derives a typed, thread-safe registry from a struct with named fields, over any
+/// [`ConcurrentMap`].
+///
+/// # What is generated
+///
+/// For `#[derive(SyncRegistry)] struct ServerConfig { .. }` (names from the struct, or from
+/// `#[registry(name = ...)]`):
+///
+/// | item | what it is |
+/// | --- | --- |
+/// | `ServerConfigKey` | an enum, one variant per field (`timeout_secs` becomes `TimeoutSecs`); a `map` field's variant carries the entry's key. `Clone`, `Eq`, `Hash`, `Debug`, `FromStr`. |
+/// | `ServerConfigValue` | an enum, one variant per field holding its value (a `map` field's: one entry's value). `Clone` and `Debug`; `PartialEq` when every stored type is. |
+/// | `ServerConfigRegistry<M = SyncMap<ServerConfigKey, ServerConfigValue>>` | the registry: one backend map `M`, any `ConcurrentMap<ServerConfigKey, ServerConfigValue>`, holding every field. [`SyncMap`] by default: a registry's keys are few and read far more often than written, the case where its reads take no lock. |
+/// | `ServerConfigKeyError` | the error of parsing a key from a name (`std::error::Error`). |
+/// | `ServerConfigMissingFields` | the error of rebuilding the struct while fields without a default are unset; it names them. |
+///
+/// The registry has `new()` (default backend), `Default` and `with_map(m)` (any backend),
+/// `From<ServerConfig>`, `load_struct()` (rebuild the struct), `store_struct(s)` (store every
+/// field), `map()` and `into_map()` (the backend), and `Debug`. Every method takes `&self`.
+///
+/// For each plain field `port: T`, accessors named after the backend's methods:
+///
+/// | accessor | backend method | without a default | with a default |
+/// | --- | --- | --- | --- |
+/// | `port()` | `load` | `Option<T>` | `T` (the default when unset) |
+/// | `port_with(f)` | `load_with` | `Option<R>` | `R` |
+/// | `contains_port()` | `contains_key` | `bool` | `bool` (whether set) |
+/// | `store_port(v)` | `store` | | |
+/// | `swap_port(v)` | `swap` | `Option<T>` | `T` |
+/// | `delete_port()` | `delete` | `bool` | `bool` (resets to the default) |
+/// | `load_and_delete_port()` | `load_and_delete` | `Option<T>` | `T` |
+/// | `load_or_store_port(v)`, `load_or_store_port_with(f)` | `load_or_store(_with)` | `LoadOrStore<T>` | `LoadOrStore<T>` |
+/// | `compare_and_swap_port(old, new)` | `compare_and_swap` | `bool` | `bool` (unset counts as the default) |
+/// | `compare_and_delete_port(old)` | `compare_and_delete` | `bool` | `bool` |
+/// | `update_port(f)` | `update` / `compute` | `Option<T>` | `T` |
+///
+/// For each `#[registry(map)] routes: HashMap<K, V>` (or `BTreeMap<K, V>`): `routes(&q)`,
+/// `routes_with(&q, f)`, `contains_routes(&q)`, `delete_routes(&q)`,
+/// `load_and_delete_routes(&q)`, `compare_and_swap_routes(&q, old, new)`,
+/// `compare_and_delete_routes(&q, old)` and `update_routes(&q, f)` look an entry up by any
+/// borrowed form `&Q` of `K` (a `String` key by `&str`, without allocating); `store_routes(k, v)`,
+/// `swap_routes(k, v)`, `load_or_store_routes(k, v)` and `load_or_store_routes_with(k, f)` take
+/// the owned key; `range_routes(f)` walks the field's entries. All entries live in the one
+/// backend map, next to the plain fields.
+///
+/// Each accessor carries the field's doc comment, and every generated item is documented, so a
+/// crate with `#![deny(missing_docs)]` compiles.
+///
+/// `compare_and_swap_*`, `compare_and_delete_*` and `update_*` exist when the value enum is
+/// `PartialEq`, that is when every stored type is `PartialEq`: the backend compares whole
+/// values. Their `old` is taken by value, as the value enum is built from it. A struct with one
+/// field that is not `PartialEq` still gets every other accessor.
+///
+/// # Attributes
+///
+/// | attribute | on | effect |
+/// | --- | --- | --- |
+/// | `#[registry(default = EXPR)]` | field | reads of the unset field return `EXPR` (evaluated at each such read, so keep it cheap); `load_struct` uses it |
+/// | `#[registry(default)]` | field | the same with `Default::default()` |
+/// | `#[registry(skip)]` | field | not in the registry; `load_struct` fills it with `Default::default()` |
+/// | `#[registry(rename = "...")]` | field | the key's name in `NAMES`, `name()`, `FromStr` and errors (the accessors keep the field's name) |
+/// | `#[registry(map)]` | field | a `HashMap<K, V>` or `BTreeMap<K, V>` (written as such) stored entry by entry |
+/// | `#[registry(name = Base)]` | struct | generated names `BaseKey`, `BaseValue`, `BaseRegistry`, `BaseKeyError`, `BaseMissingFields` |
+/// | `#[registry(crate = "path")]` | struct | where generated code finds this crate, when it is renamed in `Cargo.toml` (default `::syncmap`) |
+///
+/// `skip` cannot be combined with `default`, `map` or `rename`, nor `map` with `default`.
+///
+/// # Requirements
+///
+/// Every stored type (a plain field's type, a `map` field's key and value types) must be
+/// `Clone + Send + Sync + 'static`, and a `map` field's key `Hash + Eq`; the compiler says so under
+/// the field's type. Generic structs work: their type parameters are required to be
+/// `Send + Sync + 'static` by the registry's impls, and the key and value enums of a generic
+/// struct carry a hidden variant that can never exist (match them with a `_` arm). Lifetime
+/// parameters are refused.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::HashMap;
+/// use syncmap::{LoadOrStore, SyncRegistry};
+///
+/// #[derive(SyncRegistry, Debug, PartialEq)]
+/// struct ServerConfig {
+///     /// Port to listen on.
+///     port: u16,
+///     #[registry(default = 30)]
+///     timeout_secs: u64,
+///     #[registry(map)]
+///     routes: HashMap<String, String>,
+///     #[registry(rename = "log-level")]
+///     log_level: String,
+/// }
+///
+/// let config = ServerConfigRegistry::new();
+/// assert_eq!(config.port(), None);
+/// assert_eq!(config.timeout_secs(), 30); // the default, while unset
+/// config.store_port(8080);
+/// assert!(config.compare_and_swap_port(8080, 8081));
+/// assert_eq!(config.update_timeout_secs(|t| t * 2), 60);
+/// config.store_routes("/".to_owned(), "index".to_owned());
+/// assert_eq!(config.routes("/"), Some("index".to_owned())); // looked up by &str
+/// assert_eq!(
+///     config.load_or_store_routes("/".to_owned(), "other".to_owned()),
+///     LoadOrStore::Loaded("index".to_owned())
+/// );
+///
+/// // `log_level` is unset and has no default: the struct cannot be rebuilt yet.
+/// let err = config.load_struct().unwrap_err();
+/// assert_eq!(err.fields(), ["log-level"]);
+/// config.store_log_level("info".to_owned());
+/// let rebuilt = config.load_struct().unwrap();
+/// assert_eq!(rebuilt.port, 8081);
+/// assert_eq!(rebuilt.routes["/"], "index");
+/// ```
+///
+/// Metadata, for configuration files and admin endpoints:
+///
+/// ```
+/// use syncmap::SyncRegistry;
+///
+/// #[derive(SyncRegistry)]
+/// struct Limits {
+///     #[registry(rename = "max-connections")]
+///     max_connections: u32,
+///     #[registry(default = 10)]
+///     burst: u32,
+/// }
+///
+/// assert_eq!(LimitsKey::NAMES, ["max-connections", "burst"]);
+/// assert_eq!(LimitsKey::PLAIN_KEYS, [LimitsKey::MaxConnections, LimitsKey::Burst]);
+/// let key: LimitsKey = "burst".parse().unwrap();
+/// assert_eq!(key.name(), "burst");
+/// assert!("max_connections".parse::<LimitsKey>().is_err()); // renamed
+///
+/// // Apply `name=value` settings to a live registry.
+/// let limits = LimitsRegistry::new();
+/// for line in ["max-connections=100", "burst=20"] {
+///     let (name, value) = line.split_once('=').unwrap();
+///     let value: u32 = value.parse().unwrap();
+///     match name.parse::<LimitsKey>().unwrap() {
+///         LimitsKey::MaxConnections => limits.store_max_connections(value),
+///         LimitsKey::Burst => limits.store_burst(value),
+///     }
+/// }
+/// assert_eq!((limits.max_connections(), limits.burst()), (Some(100), 20));
+/// ```
+///
+/// The backend is a type parameter; everything else stays the same:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::thread;
+/// use syncmap::{MutexMap, SyncRegistry};
+///
+/// #[derive(SyncRegistry)]
+/// struct Stats {
+///     #[registry(default)]
+///     requests: u64,
+/// }
+///
+/// type Backend = MutexMap<StatsKey, StatsValue>;
+/// let stats = Arc::new(StatsRegistry::<Backend>::default());
+/// thread::scope(|s| {
+///     for _ in 0..4 {
+///         s.spawn(|| {
+///             for _ in 0..100 {
+///                 stats.update_requests(|n| n + 1);
+///             }
+///         });
+///     }
+/// });
+/// assert_eq!(stats.requests(), 400);
+/// ```
+///
+/// Generic structs:
+///
+/// ```
+/// use syncmap::SyncRegistry;
+///
+/// #[derive(SyncRegistry)]
+/// struct Slot<T: Clone> {
+///     current: T,
+///     #[registry(default)]
+///     generation: u64,
+/// }
+///
+/// let slot = SlotRegistry::<String>::new();
+/// slot.store_current("first".to_owned());
+/// assert_eq!(slot.current().as_deref(), Some("first"));
+/// assert_eq!(slot.generation(), 0);
+/// ```
 #[cfg(feature = "derive")]
 pub use syncmap_derive::SyncRegistry;
 

@@ -26,8 +26,10 @@ pub use std::vec::Vec;
 
 pub use syncmap_core::{ConcurrentMap, LoadOrStore};
 
-/// The backend a registry gets when its map type parameter is not given.
-pub type DefaultMap<K, V> = syncmap_impls::MutexMap<K, V>;
+/// The backend a registry gets when its map type parameter is not given: `SyncMap`, since a
+/// registry's keys are a fixed set, written rarely and read often, the read/dirty design's best
+/// case (reads of a promoted key take no lock).
+pub type DefaultMap<K, V> = syncmap_impls::SyncMap<K, V>;
 
 /// Checked for every stored field type, with the field type's span, so the error underlines the
 /// field rather than the derive.

@@ -1,0 +1,10 @@
+// A registry needs named fields to turn into keys; an enum has none.
+use syncmap::SyncRegistry;
+
+#[derive(SyncRegistry)]
+enum Mode {
+    Fast,
+    Slow,
+}
+
+fn main() {}
