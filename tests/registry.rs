@@ -410,3 +410,70 @@ fn struct_without_fields() {
     assert_eq!(EmptyKey::NAMES.len(), 0);
     assert!("x".parse::<EmptyKey>().is_err());
 }
+
+fn concurrent_plain_fields<M: Backend>() {
+    const THREADS: u64 = 4;
+    const ROUNDS: u64 = if cfg!(miri) { 10 } else { 500 };
+    let reg = ConfigRegistry::<M>::default();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let reg = &reg;
+            s.spawn(move || {
+                for i in 0..ROUNDS {
+                    // A counter on a defaulted field: every increment lands exactly once.
+                    reg.update_timeout_secs(|n| n + 1);
+                    // A CAS loop on the same field, from the default onwards.
+                    loop {
+                        let current = reg.timeout_secs();
+                        if reg.compare_and_swap_timeout_secs(current, current + 1) {
+                            break;
+                        }
+                    }
+                    // Disjoint map entries: none is lost.
+                    reg.store_routes(format!("t{t}/{i}"), u32::try_from(i).unwrap());
+                }
+            });
+        }
+    });
+    assert_eq!(reg.timeout_secs(), 30 + 2 * THREADS * ROUNDS);
+    let mut entries = 0;
+    reg.range_routes(|_, _| {
+        entries += 1;
+        true
+    });
+    assert_eq!(u64::try_from(entries).unwrap(), THREADS * ROUNDS);
+}
+
+fn reentrant_closures<M: Backend>() {
+    let reg = ConfigRegistry::<M>::default();
+    reg.store_port(1);
+    reg.store_routes("a".to_owned(), 1);
+    // Every closure runs outside the backend's locks, so it may write to the registry.
+    reg.port_with(|p| reg.store_port(p + 1));
+    assert_eq!(reg.port(), Some(2));
+    reg.update_port(|p| {
+        let _ = reg.timeout_secs();
+        p + 1
+    });
+    let stored = reg.load_or_store_routes_with("b".to_owned(), || {
+        reg.store_label("from make".to_owned());
+        2
+    });
+    assert_eq!(stored, LoadOrStore::Stored(2));
+    reg.range_routes(|k, v| {
+        reg.store_weights(u8::try_from(*v).unwrap(), k.len() as i64);
+        true
+    });
+    assert_eq!(reg.label(), "from make");
+    assert_eq!(reg.weights(&2), Some(1));
+}
+
+#[test]
+fn concurrent_and_reentrant_on_every_backend() {
+    concurrent_plain_fields::<SyncMap<ConfigKey, ConfigValue>>();
+    concurrent_plain_fields::<MutexMap<ConfigKey, ConfigValue>>();
+    concurrent_plain_fields::<RwLockMap<ConfigKey, ConfigValue>>();
+    reentrant_closures::<SyncMap<ConfigKey, ConfigValue>>();
+    reentrant_closures::<MutexMap<ConfigKey, ConfigValue>>();
+    reentrant_closures::<RwLockMap<ConfigKey, ConfigValue>>();
+}
