@@ -53,7 +53,7 @@ where
         V: Clone,
     {
         let value = clone.then(|| unlinked.value(guard).clone());
-        unlinked.retire(&self.reclaimer);
+        unlinked.retire(guard);
         value
     }
 
@@ -92,7 +92,7 @@ where
                 None
             }
         };
-        self.release(deferred);
+        self.release(deferred, guard);
         previous
     }
 
@@ -126,7 +126,7 @@ where
                 let dirty = self.amend_locked(&mut state, read, &mut deferred);
                 dirty.insert(key, Arc::clone(&entry));
                 drop(state);
-                self.release(deferred);
+                self.release(deferred, guard);
                 let stored = entry.load(guard).expect("a new entry holds its value");
                 return LockedLoadOrStore::Stored(stored, entry);
             };
@@ -144,7 +144,7 @@ where
             }
             outcome
         };
-        self.release(deferred);
+        self.release(deferred, guard);
         outcome
     }
 
@@ -231,7 +231,7 @@ where
     fn store(&self, key: K, value: V) {
         let guard = self.reclaimer.enter();
         if let Some(previous) = self.swap_entry(key, value, &guard) {
-            previous.retire(&self.reclaimer);
+            previous.retire(&guard);
         }
         drop(guard);
     }
@@ -272,7 +272,7 @@ where
         let deleted = entry.delete(&guard);
         let present = deleted.is_some();
         if let Some(unlinked) = deleted {
-            unlinked.retire(&self.reclaimer);
+            unlinked.retire(&guard);
         }
         drop(entry);
         drop(guard);
@@ -304,7 +304,7 @@ where
         // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
         let swapped = match entry.try_compare_and_swap(old, new, &guard) {
             Ok(unlinked) => {
-                unlinked.retire(&self.reclaimer);
+                unlinked.retire(&guard);
                 true
             }
             Err(new) => {
@@ -332,7 +332,7 @@ where
         let deleted = entry.try_compare_and_delete(old, &guard);
         let present = deleted.is_some();
         if let Some(unlinked) = deleted {
-            unlinked.retire(&self.reclaimer);
+            unlinked.retire(&guard);
         }
         drop(entry);
         drop(guard);
@@ -359,7 +359,7 @@ where
                     read = self.load_read(&guard);
                 }
             }
-            self.release(deferred);
+            self.release(deferred, &guard);
         }
         for (key, entry) in &read.m {
             if let Some(value) = entry.load(&guard)
@@ -390,7 +390,7 @@ where
             }
             state.misses = 0;
         }
-        self.release(deferred);
+        self.release(deferred, &guard);
         drop(guard);
     }
 

@@ -31,7 +31,7 @@ use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use super::reclaim::{Guard, Reclaimer};
+use super::reclaim::Guard;
 
 /// A value on the heap, where `p` points.
 ///
@@ -82,12 +82,11 @@ impl<V> Unlinked<V> {
     }
 
     /// Frees the value once every guard that could see it has ended.
-    pub(super) fn retire(self, reclaimer: &Reclaimer) {
+    pub(super) fn retire(self, guard: &Guard<'_>) {
         // SAFETY: the pointer was boxed by `boxed`, then unlinked by exactly one successful
         // swap or compare-and-swap (the one that produced this `Unlinked`), so no operation that
-        // starts now can reach it and nobody else retires it; `self` is consumed, so this thread
-        // does not touch it again.
-        unsafe { reclaimer.retire(self.0.as_ptr()) }
+        // starts now can reach it and nobody else retires or frees it; `self` is consumed.
+        unsafe { guard.retire(self.0.as_ptr()) }
     }
 }
 

@@ -67,7 +67,7 @@ impl<K, V, S> SyncMap<K, V, S> {
     }
 
     /// Releases what a locked section set aside. Call only after unlocking `mu`.
-    pub(super) fn release(&self, deferred: Deferred<K, V, S>) {
+    pub(super) fn release(&self, deferred: Deferred<K, V, S>, guard: &Guard<'_>) {
         let Deferred {
             old_read,
             spare_key,
@@ -78,7 +78,7 @@ impl<K, V, S> SyncMap<K, V, S> {
         if let Some(old) = old_read {
             // SAFETY: `old` was the `read` box until `replace_read_locked` swapped it out, so
             // no operation that starts now can load it, and only that swap produced it.
-            unsafe { self.reclaimer.retire(old) };
+            unsafe { guard.retire(old) };
         }
     }
 
@@ -199,7 +199,7 @@ where
                 }
             }
         };
-        self.release(deferred);
+        self.release(deferred, guard);
         found
     }
 }
