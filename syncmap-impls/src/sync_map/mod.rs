@@ -137,7 +137,7 @@ use crate::DefaultHashBuilder;
 ///   `Hash`, `Eq` and `Clone` do (rebuilding `dirty` clones the keys of `read`).
 /// - `load_and_delete` removes the key from `dirty`, as Go does since issue 40999 was fixed:
 ///   churn with one long-lived key cannot grow the map without bound.
-/// - [`len`](ConcurrentMap::len) exists: it counts the present entries of `dirty` (or of `read`
+/// - [`len`](syncmap_core::ConcurrentMap::len) exists: it counts the present entries of `dirty` (or of `read`
 ///   when there is no `dirty`) under the lock. It is exact when no other thread writes; under
 ///   concurrent lock-free writes to keys already present it may count a key deleted or revived
 ///   during the count either way. It costs O(n).
