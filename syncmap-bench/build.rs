@@ -32,15 +32,15 @@ fn main() {
     for line in lock.lines() {
         if let Some(value) = quoted_value(line, "name") {
             name = Some(value);
-        } else if let (Some(value), Some(n)) = (quoted_value(line, "version"), name.take()) {
-            if CRATES.contains(&n.as_str()) {
-                match found.iter_mut().find(|(known, _)| *known == n) {
-                    Some((_, versions)) => {
-                        versions.push_str(", ");
-                        versions.push_str(&value);
-                    }
-                    None => found.push((n, value)),
+        } else if let (Some(value), Some(n)) = (quoted_value(line, "version"), name.take())
+            && CRATES.contains(&n.as_str())
+        {
+            match found.iter_mut().find(|(known, _)| *known == n) {
+                Some((_, versions)) => {
+                    versions.push_str(", ");
+                    versions.push_str(&value);
                 }
+                None => found.push((n, value)),
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::maps::MapName;
 /// Go's sync.Map benchmarks and the conc-map-bench mixes on syncmap's maps, the Rust peers
 /// (dashmap, papaya, scc) and, with --with-go, Go 1.19 itself.
 ///
-/// With no arguments: both suites, threads 1 and 2, every map, 50 ms per measurement, as an
+/// With no arguments: every suite, threads 1 and 2, every map, 50 ms per measurement, as an
 /// aligned table.
 #[derive(Debug, Parser)]
 #[command(name = "syncmap-bench", version, about, long_about = None)]
@@ -20,13 +20,13 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Suite::All)]
     pub suite: Suite,
 
-    /// Run only these workloads (Go's names such as LoadMostlyHits, or ReadHeavy, Exchange,
-    /// RapidGrow); comma- or space-separated.
+    /// Run only these workloads (Go's names such as LoadMostlyHits; ReadHeavy, Exchange,
+    /// RapidGrow; FieldRead, FieldReadWrite); comma- or space-separated.
     #[arg(long = "workload", value_name = "NAME", num_args = 1.., value_delimiter = ',')]
     pub workloads: Vec<String>,
 
     /// Run only these maps: syncmap, mutexmap, rwlockmap, dashmap, papaya, scc (scc-hashindex
-    /// and scc-hashmap force one scc design).
+    /// and scc-hashmap force one scc design). The registry suite always runs its own holders.
     #[arg(long = "map", value_name = "NAME", num_args = 1.., value_delimiter = ',', value_parser = parse_map)]
     pub maps: Vec<MapName>,
 
@@ -78,7 +78,7 @@ pub enum Suite {
     Go,
     /// The conc-map-bench mixes.
     Mixes,
-    /// A field read from a derived registry against ArcSwap and RwLock.
+    /// A field read from a derived registry against `ArcSwap<Config>` and `RwLock<Config>`.
     Registry,
     /// Every suite.
     All,

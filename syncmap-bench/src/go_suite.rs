@@ -294,7 +294,7 @@ impl GoWorkload {
             GoWorkload::AdversarialDelete => {
                 while pb.next() {
                     black_box(map.load(&i));
-                    if i % MAP_SIZE == 0 {
+                    if i.is_multiple_of(MAP_SIZE) {
                         map.range(|k, _| {
                             map.delete(k);
                             false

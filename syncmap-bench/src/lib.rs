@@ -5,6 +5,8 @@
 //! - [`mixes`]: the conc-map-bench mixes ReadHeavy, Exchange and RapidGrow, in Mops/s.
 //! - [`maps`]: the maps under test and their hashers; [`adapters`] puts dashmap, papaya and scc
 //!   behind [`syncmap::ConcurrentMap`].
+//! - [`registry_suite`]: a field read from a `#[derive(SyncRegistry)]` registry against
+//!   `ArcSwap<Config>` and `RwLock<Config>`.
 //! - [`harness`]: Go's `RunParallel` and `b.N` calibration on OS threads.
 //! - [`go_side`]: `--with-go`, Go 1.19's own suite run and parsed.
 //! - [`run`], [`record`], [`output`]: the run, its rows, and the table, CSV, JSON, Markdown
@@ -25,4 +27,5 @@ pub mod maps;
 pub mod mixes;
 pub mod output;
 pub mod record;
+pub mod registry_suite;
 pub mod run;

@@ -8,41 +8,54 @@ use crate::go_suite::GoWorkload;
 use crate::maps::{Hashers, MapName, Workload};
 use crate::mixes::Mix;
 use crate::record::{Report, Row};
+use crate::registry_suite::{Holder, RegistryWorkload};
 
-/// What the registry suite answers until `#[derive(SyncRegistry)]` has landed.
-pub const REGISTRY_NOT_AVAILABLE: &str = "the registry suite is not available yet: it measures a field read from a \
-     #[derive(SyncRegistry)] registry, and the derive has not landed in this checkout";
+/// The workloads selected by `--suite` and `--workload`: those run on maps (Go's and the mixes)
+/// and those of the registry suite.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Go's workloads and the mixes, in suite order.
+    pub map_workloads: Vec<Workload>,
+    /// The registry suite's workloads.
+    pub registry_workloads: Vec<RegistryWorkload>,
+}
 
-/// The workloads selected by `--suite` and `--workload`, in suite order.
-pub fn selected_workloads(args: &Args) -> Result<Vec<Workload>, String> {
-    if args.suite == Suite::Registry {
-        return Err(REGISTRY_NOT_AVAILABLE.to_owned());
-    }
-    let mut all: Vec<Workload> = Vec::new();
+/// Resolves `--suite` and `--workload` into a [`Selection`].
+pub fn selected_workloads(args: &Args) -> Result<Selection, String> {
+    let mut all = Selection::default();
     if matches!(args.suite, Suite::Go | Suite::All) {
-        all.extend(GoWorkload::ALL.map(Workload::Go));
+        all.map_workloads.extend(GoWorkload::ALL.map(Workload::Go));
     }
     if matches!(args.suite, Suite::Mixes | Suite::All) {
-        all.extend(Mix::ALL.map(Workload::Mix));
+        all.map_workloads.extend(Mix::ALL.map(Workload::Mix));
+    }
+    if matches!(args.suite, Suite::Registry | Suite::All) {
+        all.registry_workloads.extend(RegistryWorkload::ALL);
     }
     if args.workloads.is_empty() {
         return Ok(all);
     }
-    let mut chosen = Vec::new();
+    let mut chosen = Selection::default();
     for name in &args.workloads {
+        let not_in_suite = || format!("workload {name} is not in --suite {:?}", args.suite);
+        if let Some(w) = RegistryWorkload::from_name(name) {
+            if !all.registry_workloads.contains(&w) {
+                return Err(not_in_suite());
+            }
+            if !chosen.registry_workloads.contains(&w) {
+                chosen.registry_workloads.push(w);
+            }
+            continue;
+        }
         let workload = GoWorkload::from_name(name)
             .map(Workload::Go)
             .or_else(|| Mix::from_name(name).map(Workload::Mix))
             .ok_or_else(|| unknown_workload(name))?;
-        if !all.contains(&workload) {
-            return Err(format!(
-                "workload {} is not in --suite {:?}",
-                workload.name(),
-                args.suite
-            ));
+        if !all.map_workloads.contains(&workload) {
+            return Err(not_in_suite());
         }
-        if !chosen.contains(&workload) {
-            chosen.push(workload);
+        if !chosen.map_workloads.contains(&workload) {
+            chosen.map_workloads.push(workload);
         }
     }
     Ok(chosen)
@@ -54,6 +67,7 @@ pub fn unknown_workload(name: &str) -> String {
         .iter()
         .map(|w| w.name())
         .chain(Mix::ALL.iter().map(|m| m.name()))
+        .chain(RegistryWorkload::ALL.iter().map(|r| r.name()))
         .collect();
     format!(
         "unknown workload `{name}`; known workloads: {}",
@@ -64,7 +78,8 @@ pub fn unknown_workload(name: &str) -> String {
 /// Runs every selected workload on every selected map at every thread count, then Go's suite
 /// if asked, and returns the report. A failed check is an error.
 pub fn run(args: &Args) -> Result<Report, String> {
-    let workloads = selected_workloads(args)?;
+    let selection = selected_workloads(args)?;
+    let workloads = &selection.map_workloads;
     let maps: Vec<MapName> = if args.maps.is_empty() {
         MapName::DEFAULT.to_vec()
     } else {
@@ -86,7 +101,9 @@ pub fn run(args: &Args) -> Result<Report, String> {
         .collect();
     let run_go_too = args.with_go && !go_workloads.is_empty();
 
-    let total = workloads.len() * threads.len() * maps.len() + usize::from(run_go_too);
+    let total = workloads.len() * threads.len() * maps.len()
+        + selection.registry_workloads.len() * threads.len() * Holder::ALL.len()
+        + usize::from(run_go_too);
     let progress = ProgressBar::new(total as u64);
     progress.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
@@ -95,7 +112,7 @@ pub fn run(args: &Args) -> Result<Report, String> {
     );
 
     let mut report = Report::default();
-    for &workload in &workloads {
+    for &workload in workloads {
         for &t in &threads {
             for &map in &maps {
                 progress.set_message(format!("{} {} {t} thr", workload.name(), map.name()));
@@ -108,6 +125,28 @@ pub fn run(args: &Args) -> Result<Report, String> {
                     suite: workload.suite().to_owned(),
                     workload: workload.name().to_owned(),
                     map: map.name().to_owned(),
+                    threads: t,
+                    ns_per_op: sample.ns_per_op(),
+                    mops: sample.mops(),
+                });
+                progress.inc(1);
+            }
+        }
+    }
+
+    for &workload in &selection.registry_workloads {
+        for &t in &threads {
+            for holder in Holder::ALL {
+                progress.set_message(format!("{} {} {t} thr", workload.name(), holder.name()));
+                let sample = holder
+                    .measure(workload, t, budget, usize::from(args.repeat))
+                    .map_err(|e| {
+                        format!("{} on {}, {t} threads: {e}", workload.name(), holder.name())
+                    })?;
+                report.results.push(Row {
+                    suite: "registry".to_owned(),
+                    workload: workload.name().to_owned(),
+                    map: holder.name().to_owned(),
                     threads: t,
                     ns_per_op: sample.ns_per_op(),
                     mops: sample.mops(),

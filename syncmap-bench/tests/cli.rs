@@ -156,3 +156,38 @@ fn unknown_workloads_are_refused_with_the_known_names() {
         "{stderr}"
     );
 }
+
+#[test]
+fn registry_suite_reports_every_holder() {
+    let out = bench(&[
+        "--suite",
+        "registry",
+        "--ops",
+        "2000",
+        "--threads",
+        "1,2",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    // Two workloads, two thread counts, five holders.
+    assert_eq!(rows.len(), 2 * 2 * 5, "{text}");
+    for holder in [
+        "registry-syncmap",
+        "registry-rwlockmap",
+        "registry-mutexmap",
+        "arcswap",
+        "rwlock",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.starts_with("registry,FieldRead,") && r.contains(&format!(",{holder},"))),
+            "{holder} missing in\n{text}"
+        );
+    }
+}

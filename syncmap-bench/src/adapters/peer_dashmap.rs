@@ -61,6 +61,16 @@ where
         Some(f(&value))
     }
 
+    fn load<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        // One clone, not the two that `load_with(key, V::clone)` would make here.
+        self.0.get(key).map(|guard| guard.value().clone())
+    }
+
     fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -179,12 +189,11 @@ where
     }
 
     fn clear(&self) {
-        // `DashMap::clear` drops entries under the shard locks; remove key by key instead so the
-        // drops happen outside them.
+        // `DashMap::clear` drops entries under the shard locks; remove key by key instead, and
+        // drop what was removed only at the end, so a `Drop` that reads the map sees it cleared.
         let keys: Vec<K> = self.0.iter().map(|entry| entry.key().clone()).collect();
-        for key in &keys {
-            drop(self.0.remove(key));
-        }
+        let removed: Vec<(K, V)> = keys.iter().filter_map(|key| self.0.remove(key)).collect();
+        drop(removed);
     }
 
     fn len(&self) -> usize {

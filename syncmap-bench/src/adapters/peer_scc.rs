@@ -9,7 +9,10 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+use std::collections::HashSet;
+
 use scc::{Guard, HashIndex, HashMap, hash_index, hash_map};
+use syncmap::DefaultHashBuilder;
 use syncmap::{ConcurrentMap, LoadOrStore};
 
 /// [`scc::HashIndex`] (lock-free reads, copy-on-write updates) behind [`ConcurrentMap`].
@@ -176,9 +179,13 @@ where
         K: Clone,
         V: Clone,
     {
+        // The iterator may return an entry twice while the table resizes or an entry is
+        // replaced (scc documents it); the trait promises each key at most once.
+        let mut seen =
+            HashSet::with_capacity_and_hasher(self.0.len(), DefaultHashBuilder::default());
         let guard = Guard::new();
         for (key, value) in self.0.iter(&guard) {
-            if !f(key, value) {
+            if seen.insert(key) && !f(key, value) {
                 break;
             }
         }
@@ -240,6 +247,16 @@ where
         // `read_sync` holds the bucket lock while its reader runs: clone, then call `f`.
         let value = self.0.read_sync(key, |_, value| value.clone())?;
         Some(f(&value))
+    }
+
+    fn load<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        // One clone, not the two that `load_with(key, V::clone)` would make here.
+        self.0.read_sync(key, |_, value| value.clone())
     }
 
     fn contains_key<Q>(&self, key: &Q) -> bool
@@ -344,9 +361,14 @@ where
         K: Clone,
         V: Clone,
     {
+        // scc may visit an entry twice while the table resizes; the trait promises once.
+        let mut seen =
+            HashSet::with_capacity_and_hasher(self.0.len(), DefaultHashBuilder::default());
         let mut entries = Vec::with_capacity(self.0.len());
         self.0.iter_sync(|key, value| {
-            entries.push((key.clone(), value.clone()));
+            if seen.insert(key.clone()) {
+                entries.push((key.clone(), value.clone()));
+            }
             true
         });
         for (key, value) in &entries {
@@ -363,9 +385,12 @@ where
             keys.push(key.clone());
             true
         });
-        for key in &keys {
-            drop(self.0.remove_sync(key));
-        }
+        // Drop what was removed only at the end, so a `Drop` that reads the map sees it cleared.
+        let removed: Vec<(K, V)> = keys
+            .iter()
+            .filter_map(|key| self.0.remove_sync(key))
+            .collect();
+        drop(removed);
     }
 
     fn len(&self) -> usize {
