@@ -8,7 +8,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::{GenericParam, Generics, Ident, Type, WherePredicate, parse_quote};
+use syn::{GenericParam, Generics, Ident, Type, parse_quote};
 
 use crate::ast::{self, Field, FieldKind, Input};
 use crate::naming::{self, Accessors, TypeNames};
@@ -118,15 +118,16 @@ impl Gen<'_> {
     /// Generics with `T: Send + Sync + 'static` added for every type parameter, for impls.
     fn bounded_generics(&self) -> Generics {
         let mut generics = self.generics().clone();
-        let params: Vec<Ident> = generics
-            .type_params()
-            .map(|param| param.ident.clone())
-            .collect();
-        let where_clause = generics.make_where_clause();
-        for param in params {
-            let predicate: WherePredicate =
-                parse_quote!(#param: ::core::marker::Send + ::core::marker::Sync + 'static);
-            where_clause.predicates.push(predicate);
+        // On the parameter itself, not in the where clause, so the generated impls keep each
+        // parameter's bounds in the one place the user put them (clippy's
+        // `multiple_bound_locations` looks at the user's spans).
+        for param in generics.type_params_mut() {
+            if param.colon_token.is_none() {
+                param.colon_token = Some(Default::default());
+            }
+            param.bounds.push(parse_quote!(::core::marker::Send));
+            param.bounds.push(parse_quote!(::core::marker::Sync));
+            param.bounds.push(parse_quote!('static));
         }
         generics
     }
