@@ -1,9 +1,9 @@
 //! The proc-macro crate behind `#[derive(SyncRegistry)]`; use it through the `syncmap` facade,
 //! whose documentation of `SyncRegistry` is the reference for the attributes.
 //!
-//! The pipeline, as in thiserror-impl: [`ast`] reads the input and its attributes ([`attr`]),
-//! [`valid`] checks what was read, [`expand`] generates the registry, and [`fallback`] emits
-//! empty stand-ins when the input cannot be expanded. Errors are gathered in a [`ctxt::Ctxt`] so
+//! The pipeline, as in thiserror-impl: `ast` reads the input and its attributes (`attr`),
+//! `valid` checks what was read, `expand` generates the registry, and `fallback` emits
+//! empty stand-ins when the input cannot be expanded. Errors are gathered in a `ctxt::Ctxt` so
 //! every one is reported at once, under its own token; the macro never panics.
 
 #![deny(missing_docs)]
