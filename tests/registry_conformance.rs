@@ -145,14 +145,13 @@ fn config() -> Config {
 #[test]
 fn concurrent_checks_on_default_backend() {
     let config = config();
+    conformance::check_disjoint_writers::<OnDefaultBackend>(&config);
     conformance::check_cas_counter::<OnDefaultBackend>(&config);
     conformance::check_concurrent_range::<OnDefaultBackend>(&config);
     conformance::check_range_nested_calls::<OnDefaultBackend>(&config);
 }
 
-// As in syncmap-impls/tests/conformance.rs: SyncMap itself does not pass the whole kit yet.
 #[test]
-#[ignore = "SyncMap fails the kit: load_or_store_with builds for a key present in dirty"]
 fn conformance_on_default_backend() {
     conformance::run_all::<OnDefaultBackend>(&config());
 }

@@ -52,18 +52,12 @@ fn rwlock_map_agrees_with_mutex_map() {
     conformance::check_against::<RwLockMapFamily, MutexMapFamily>(&Config::default());
 }
 
-// SyncMap does not pass yet: `load_or_store_with` runs its builder when the key is present but
-// not in `read` (sequence: store, load_or_store_with), and a value whose `Drop` calls back into
-// the map recurses without end through reclamation (stack overflow, which aborts this whole test
-// binary). Remove the `ignore`s once fixed.
 #[test]
-#[ignore = "SyncMap fails the kit: load_or_store_with builds for a key present in dirty; Drop re-entrance overflows the stack"]
 fn sync_map_conforms() {
     conformance::run_all::<SyncMapFamily>(&Config::default());
 }
 
 #[test]
-#[ignore = "SyncMap fails the kit: load_or_store_with builds for a key present in dirty"]
 fn sync_map_agrees_with_mutex_map() {
     conformance::check_against::<SyncMapFamily, MutexMapFamily>(&Config::default());
 }

@@ -454,8 +454,10 @@ fn reentrant_drops<M: ConcurrentMap<u32, Hooked> + Send + Sync + 'static>(map: A
     let hook = Arc::new(DropHook {
         call_back: Box::new(move || {
             if let Some(map) = weak.upgrade() {
-                // Reads and a write of the map, from a Drop the map caused.
-                let _ = map.load(&1);
+                // Reads and a write of the map, from a Drop the map caused. The read must not clone
+                // a hooked value: dropping the clone would run this hook again, without end,
+                // whenever key 1 holds a hooked value at the time of a deferred drop.
+                let _ = map.load_with(&1, |value| value.id);
                 let _ = map.len();
                 map.store(HOOK_KEY, Hooked::plain(0));
             }

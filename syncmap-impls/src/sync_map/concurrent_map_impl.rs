@@ -149,7 +149,8 @@ where
     }
 
     /// Go's `LoadOrStore`, taking the offered value as a closure for `load_or_store_with`:
-    /// `make` runs only if the lock-free look finds no value, and never under `mu`.
+    /// `make` runs only once the key has been found absent (in `read`, or under the lock in
+    /// `dirty`), and never under `mu`.
     fn load_or_store_impl(&self, key: K, make: impl FnOnce() -> V) -> LoadOrStore<V>
     where
         V: Clone,
@@ -172,7 +173,19 @@ where
                     TryLoadOrStore::Expunged(value) => value,
                 }
             }
-            None => make(),
+            None => {
+                // The key may be in `dirty`: look under the lock before building, so that `make`
+                // runs only for a key found absent.
+                if read.amended()
+                    && let Some(entry) = self.find_locked(&key, false, &guard)
+                    && let Some(found) = entry.load(&guard)
+                {
+                    let found = found.clone();
+                    drop(entry);
+                    return LoadOrStore::Loaded(found);
+                }
+                make()
+            }
         };
         let result = match self.load_or_store_locked(key, value, &guard) {
             LockedLoadOrStore::Loaded(found, offered, entry) => {
