@@ -27,6 +27,16 @@ fn main() -> ExitCode {
         eprintln!("error: cannot write the results: {e}");
         return ExitCode::FAILURE;
     }
+    if args.format == Format::Csv && !report.go_ratios.is_empty() {
+        // The CSV on stdout stays one header and one line per measurement; the ratios go aside.
+        eprintln!("SyncMap / Go 1.19 sync.Map (ns/op over ns/op; below 1 SyncMap is faster):");
+        for r in &report.go_ratios {
+            eprintln!(
+                "  {:<24} {} threads  {:.2}x",
+                r.workload, r.threads, r.ratio
+            );
+        }
+    }
     if let Some(dir) = &args.plot {
         match write_plots(&report, dir) {
             Ok(files) => eprintln!("wrote {} charts to {}", files.len(), dir.display()),
@@ -37,7 +47,16 @@ fn main() -> ExitCode {
         }
     }
     if let Some(path) = &args.markdown {
-        let command_line = std::env::args().collect::<Vec<_>>().join(" ");
+        let command_line = std::iter::once("syncmap-bench".to_owned())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            eprintln!("error: cannot create {}: {e}", parent.display());
+            return ExitCode::FAILURE;
+        }
         let written = std::fs::File::create(path)
             .and_then(|mut file| write_markdown(&report, &command_line, &mut file));
         if let Err(e) = written {

@@ -17,7 +17,9 @@ use syncmap::{ConcurrentMap, LoadOrStore};
 
 /// [`scc::HashIndex`] (lock-free reads, copy-on-write updates) behind [`ConcurrentMap`].
 ///
-/// Reads and `range` run without locks, so closures run in place. Writes lock one bucket;
+/// Hits are read without locks; a miss is confirmed under the bucket lock, because `update`
+/// replaces an entry copy-on-write and a lock-free peek racing with it can see neither copy.
+/// `range` runs without locks and skips the duplicates scc may yield. Writes lock one bucket;
 /// `compare_and_swap` compares and replaces under that bucket lock.
 ///
 /// ```
@@ -58,7 +60,25 @@ where
         Q: Hash + Eq + ?Sized,
         F: FnOnce(&V) -> R,
     {
-        self.0.peek_with(key, |_, value| f(value))
+        // A lock-free peek can miss an entry that a concurrent `update` is replacing (the new
+        // copy is not yet where the peek looks, the old one already marked removed), so a miss
+        // is confirmed under the bucket lock; a hit needs no confirmation.
+        if let Some(value) = self.0.peek_with(key, |_, value| value.clone()) {
+            return Some(f(&value));
+        }
+        let value = self.0.get_sync(key).map(|entry| entry.get().clone())?;
+        Some(f(&value))
+    }
+
+    fn load<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        self.0
+            .peek_with(key, |_, value| value.clone())
+            .or_else(|| self.0.get_sync(key).map(|entry| entry.get().clone()))
     }
 
     fn contains_key<Q>(&self, key: &Q) -> bool
@@ -66,7 +86,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0.contains(key)
+        self.0.contains(key) || self.0.get_sync(key).is_some()
     }
 
     fn store(&self, key: K, value: V) {
