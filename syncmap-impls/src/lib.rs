@@ -27,4 +27,10 @@ pub use sync_map::{SyncMap, SyncMapStats};
 /// default), and each `RandomState` is seeded per process and per instance, so an attacker who
 /// does not see hash values cannot aim keys at one bucket. For keys chosen by an adversary who
 /// can observe timings, use a keyed cryptographic hasher such as `std`'s `RandomState` instead.
+#[cfg(not(loom))]
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
+
+/// The default hasher of every map, under the model checker (`--cfg loom`): foldhash with a
+/// fixed seed, so that each explored execution hashes, and so iterates, identically.
+#[cfg(loom)]
+pub type DefaultHashBuilder = foldhash::fast::FixedState;

@@ -27,11 +27,10 @@
 //! Every compare-and-swap below uses `SeqCst` on failure too: the pointer a failed exchange
 //! returns is then loaded exactly as [`Guard::protect`] loads, so it is protected by the guard.
 
+use super::reclaim::Guard;
+use super::sync::{AtomicPtr, Ordering};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, Ordering};
-
-use super::reclaim::Guard;
 
 /// A value on the heap, where `p` points.
 ///
@@ -322,7 +321,8 @@ impl<V> Entry<V> {
 
 impl<V> Drop for Entry<V> {
     fn drop(&mut self) {
-        let p = *self.p.get_mut();
+        // `&mut self`: no other thread can race this load (loom's atomics have no `get_mut`).
+        let p = self.p.load(Ordering::Relaxed);
         if !p.is_null() && p != expunged() {
             // SAFETY: the entry is being dropped, so no map holds it any more, and no reader does:
             // readers reach entries only through a `read` map (kept alive by their guard) or an

@@ -8,19 +8,18 @@ mod read_only;
 mod reclaim;
 mod slow_path;
 mod stats;
+mod sync;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::AtomicPtr;
-
-use parking_lot::Mutex;
 
 use self::read_only::{ReadOnly, Table};
 use self::reclaim::{Guard, Reclaimer};
 use self::stats::Counters;
 pub use self::stats::SyncMapStats;
+use self::sync::{AtomicPtr, Mutex, Ordering};
 use crate::DefaultHashBuilder;
 
 /// Go's `sync.Map`: a concurrent map whose reads of stable keys take no lock at all.
@@ -248,7 +247,8 @@ impl<K, V, S: Default + Clone> Default for SyncMap<K, V, S> {
 
 impl<K, V, S> Drop for SyncMap<K, V, S> {
     fn drop(&mut self) {
-        let read = *self.read.get_mut();
+        // `&mut self`: no other thread can race this load (loom's atomics have no `get_mut`).
+        let read = self.read.load(Ordering::Relaxed);
         // SAFETY: `&mut self` means no operation is running, so no guard can reach the current
         // `read`; it is the live box, never retired. Retired objects are freed when
         // `self.reclaimer` drops, after this.

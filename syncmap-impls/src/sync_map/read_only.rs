@@ -1,8 +1,8 @@
 //! Go's `readOnly`: the map that readers use without a lock.
 
+use super::sync::{AtomicBool, Ordering};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::entry::Entry;
 

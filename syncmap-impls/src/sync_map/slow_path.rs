@@ -4,12 +4,12 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use super::entry::Entry;
 use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
+use super::sync::Ordering;
 use super::{DirtyState, SyncMap};
 
 /// What a locked section unlinked or set aside; released by [`SyncMap::release`] only after
@@ -201,5 +201,57 @@ where
         };
         self.release(deferred, guard);
         found
+    }
+}
+
+impl<K, V, S> SyncMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Checks the invariants that tie `read`, `dirty`, `misses` and the entry states together;
+    /// the model-checking and stress tests call it between operations. Not part of the API.
+    ///
+    /// - an amended `read` implies a `dirty`;
+    /// - with a `dirty`: every entry of `read` that is not expunged is in it (the same entry), no
+    ///   expunged entry is in it, and `misses < len(dirty)` (reaching it promotes);
+    /// - without a `dirty`: no entry is expunged and `misses == 0`.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let guard = self.reclaimer.enter();
+        let state = self.mu.lock();
+        let read = self.load_read(&guard);
+        let expunged = read.m.values().filter(|entry| entry.is_expunged()).count();
+        match &state.dirty {
+            None if read.amended() => Err("read is amended but there is no dirty".into()),
+            None if expunged > 0 => Err(format!("{expunged} expunged entries without a dirty")),
+            None if state.misses > 0 => Err(format!("{} misses without a dirty", state.misses)),
+            None => Ok(()),
+            Some(dirty) => {
+                if state.misses >= dirty.len().max(1) {
+                    return Err(format!(
+                        "{} misses did not promote a dirty of {}",
+                        state.misses,
+                        dirty.len()
+                    ));
+                }
+                if dirty.values().any(|entry| entry.is_expunged()) {
+                    return Err("an expunged entry is in dirty".into());
+                }
+                for (key, entry) in &read.m {
+                    let in_dirty = dirty
+                        .get(key)
+                        .is_some_and(|other| Arc::ptr_eq(other, entry));
+                    if entry.is_expunged() == in_dirty {
+                        return Err(format!(
+                            "an entry of read is {} and {} dirty",
+                            if in_dirty { "expunged" } else { "live" },
+                            if in_dirty { "in" } else { "not in" },
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! [`SyncMapStats`]: the read/dirty design at work, as numbers a user can read.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use super::sync::{AtomicU64, Ordering};
 
 /// A snapshot of a [`SyncMap`](super::SyncMap)'s internal state, from
 /// [`SyncMap::stats`](super::SyncMap::stats).

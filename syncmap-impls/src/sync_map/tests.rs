@@ -8,7 +8,11 @@ use syncmap_core::{ConcurrentMap, LoadOrStore};
 
 use super::{SyncMap, SyncMapStats};
 
-fn stats<K, V, S>(map: &SyncMap<K, V, S>) -> SyncMapStats {
+/// The statistics, after checking the invariants that tie them together.
+fn stats<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
+    map: &SyncMap<K, V, S>,
+) -> SyncMapStats {
+    map.check_invariants().expect("invariants hold");
     map.stats()
 }
 

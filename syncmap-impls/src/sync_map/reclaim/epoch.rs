@@ -1,0 +1,148 @@
+//! The epoch reclaimer of ordinary builds; the parent module explains the scheme.
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use super::barrier;
+use super::retired::Retired;
+use super::slots::{Slot, Slots};
+use super::thread_id;
+
+/// Owns the objects a map retired until no guard can reach them.
+pub(crate) struct Reclaimer {
+    /// The global epoch; on its own cache line, since every guard reads it.
+    epoch: PaddedEpoch,
+    slots: Slots,
+}
+
+#[repr(align(128))]
+struct PaddedEpoch(AtomicU64);
+
+/// Proof that the current thread is inside an operation: objects loaded through
+/// [`protect`](Guard::protect) stay allocated until the guard is dropped.
+///
+/// Two pointers, so that it lives in registers: the read path creates and drops one per call.
+pub(crate) struct Guard<'a> {
+    reclaimer: &'a Reclaimer,
+    slot: &'a Slot,
+    /// Guards belong to the thread whose slot they hold.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Reclaimer {
+    /// A thread collects once its bag holds this many objects: small enough that a deleted
+    /// value's `Drop` runs soon after the delete, large enough to amortise the heavy fence.
+    pub(crate) const COLLECT_AT: usize = 32;
+
+    pub(crate) fn new() -> Self {
+        barrier::detect();
+        Self {
+            epoch: PaddedEpoch(AtomicU64::new(1)),
+            slots: Slots::new(),
+        }
+    }
+
+    /// Starts an operation.
+    #[inline]
+    pub(crate) fn enter(&self) -> Guard<'_> {
+        let slot = match thread_id::current() {
+            Some(number) => self.slots.get(number),
+            None => self.enter_without_thread_number(),
+        };
+        let depth = slot.depth.load(Ordering::Relaxed);
+        slot.depth.store(depth + 1, Ordering::Relaxed);
+        if depth == 0 {
+            let epoch = self.epoch.0.load(Ordering::SeqCst);
+            slot.epoch.store(epoch, Ordering::Relaxed);
+            barrier::light();
+        }
+        Guard {
+            reclaimer: self,
+            slot,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A thread whose thread-locals are being destroyed borrows a number for one operation.
+    #[cold]
+    #[inline(never)]
+    fn enter_without_thread_number(&self) -> &Slot {
+        let slot = self.slots.get(thread_id::acquire_temporary());
+        slot.temporary.store(true, Ordering::Relaxed);
+        slot
+    }
+
+    /// Advances the epoch and frees what `slot`'s thread retired before every live guard began.
+    #[cold]
+    #[inline(never)]
+    fn collect(&self, slot: &Slot) {
+        self.epoch.0.fetch_add(1, Ordering::SeqCst);
+        barrier::heavy();
+        let oldest = self
+            .slots
+            .min_active_epoch()
+            .unwrap_or_else(|| self.epoch.0.load(Ordering::SeqCst));
+        // SAFETY: `slot` is the current thread's (the guard that led here held it); the bag is
+        // borrowed only inside `take_ready` and `bag_len`.
+        let ready = unsafe { slot.take_ready(oldest) };
+        // SAFETY: as above.
+        let left = unsafe { slot.bag_len() };
+        // What could not be freed waits for a bag twice as full, so a long-lived guard elsewhere
+        // does not make every operation here pay for a collection.
+        slot.collect_at
+            .store((2 * left).max(Self::COLLECT_AT), Ordering::Relaxed);
+        // Freeing runs `Drop` of values and keys, user code that may use the map again.
+        drop(ready);
+    }
+}
+
+impl Guard<'_> {
+    /// Loads `ptr` so that the object it points to stays allocated while `self` lives.
+    #[inline]
+    pub(crate) fn protect<T>(&self, ptr: &AtomicPtr<T>) -> *mut T {
+        ptr.load(Ordering::SeqCst)
+    }
+
+    /// Frees `ptr` (a `Box<T>` turned into a raw pointer) once no guard can still reach it.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from `Box::into_raw`, has been unlinked so that no operation that starts from
+    /// now on can reach it, is retired only once, and nothing frees it otherwise.
+    pub(crate) unsafe fn retire<T>(&self, ptr: *mut T) {
+        // Read after the unlink: a reader that still sees `ptr` announced an epoch <= this one.
+        let epoch = self.reclaimer.epoch.0.load(Ordering::SeqCst);
+        // SAFETY: the caller's contract is `Retired::new`'s; `self.slot` belongs to this thread,
+        // which holds this guard.
+        unsafe { self.slot.push(Retired::new(ptr, epoch)) };
+    }
+}
+
+impl Drop for Guard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let depth = self.slot.depth.load(Ordering::Relaxed) - 1;
+        self.slot.depth.store(depth, Ordering::Relaxed);
+        if depth == 0 {
+            // Everything this thread read is done with before the slot says so.
+            self.slot.epoch.store(0, Ordering::Release);
+            let collect_at = self.slot.collect_at.load(Ordering::Relaxed);
+            // SAFETY: this thread owns `self.slot`.
+            if unsafe { self.slot.bag_len() } >= collect_at.max(Reclaimer::COLLECT_AT) {
+                self.reclaimer.collect(self.slot);
+            }
+            if self.slot.temporary.load(Ordering::Relaxed) {
+                self.slot.temporary.store(false, Ordering::Relaxed);
+                thread_id::release_temporary(self.slot.number);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Reclaimer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reclaimer")
+            .field("epoch", &self.epoch.0.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,252 @@
+//! Model checking of SyncMap's racy interactions with loom: every interleaving of two threads'
+//! atomic operations and lock acquisitions is explored (up to loom's preemption bound, set by
+//! `scripts/loom.sh`), and each model asserts that the outcome is one a linearizable map could
+//! give, that the internal invariants hold afterwards, and that every value is dropped exactly
+//! once.
+//!
+//! Run with `scripts/loom.sh` (it sets `RUSTFLAGS="--cfg loom"`); a plain build skips this file.
+
+#![cfg(loom)]
+
+use std::sync::Arc as StdArc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use loom::sync::Arc;
+use loom::thread;
+use syncmap_core::{ConcurrentMap, LoadOrStore};
+use syncmap_impls::SyncMap;
+
+/// A value that counts its live instances, so each model can check that nothing leaked and
+/// nothing was freed twice.
+#[derive(Debug)]
+struct Counted {
+    value: u32,
+    live: StdArc<AtomicUsize>,
+}
+
+impl Counted {
+    fn new(value: u32, live: &StdArc<AtomicUsize>) -> Self {
+        live.fetch_add(1, Ordering::SeqCst);
+        Self {
+            value,
+            live: StdArc::clone(live),
+        }
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        Self::new(self.value, &self.live)
+    }
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let before = self.live.fetch_sub(1, Ordering::SeqCst);
+        assert!(before > 0, "a value was dropped twice");
+    }
+}
+
+type Map = SyncMap<u32, Counted>;
+
+/// Runs `body` under loom with a fresh live counter, then checks that the map (dropped inside
+/// `body`) left no value alive.
+fn model(body: impl Fn(&StdArc<AtomicUsize>) + Sync + Send + 'static) {
+    loom::model(move || {
+        let live = StdArc::new(AtomicUsize::new(0));
+        body(&live);
+        assert_eq!(live.load(Ordering::SeqCst), 0, "a value leaked");
+    });
+}
+
+fn value_of(map: &Map, key: u32) -> Option<u32> {
+    map.load_with(&key, |v| v.value)
+}
+
+fn settle(map: &Map) {
+    map.check_invariants().expect("invariants hold");
+}
+
+/// A map whose `read` holds `promoted` and whose `dirty` also holds `in_dirty` (amended).
+fn map_with(live: &StdArc<AtomicUsize>, promoted: &[u32], in_dirty: &[u32]) -> Map {
+    let map = Map::new();
+    for &k in promoted {
+        map.store(k, Counted::new(k, live));
+    }
+    map.range(|_, _| true);
+    for &k in in_dirty {
+        map.store(k, Counted::new(k, live));
+    }
+    map
+}
+
+/// Load against promotion: a load of a key that only `dirty` holds races with the miss that
+/// promotes `dirty`. The double-checked look at `read` under `mu` is what keeps it found.
+#[test]
+fn load_against_promotion() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[], &[1, 2]));
+        assert_eq!(value_of(&map, 1), Some(1)); // one miss; the next one promotes
+        let other = Arc::clone(&map);
+        let t = thread::spawn(move || value_of(&other, 2));
+        assert_eq!(value_of(&map, 1), Some(1));
+        assert_eq!(t.join().unwrap(), Some(2));
+        settle(&map);
+        assert_eq!(map.stats().amended, false);
+    });
+}
+
+/// Store against the expunge of a dirty rebuild: a deleted key is stored lock-free while a new
+/// key makes another thread rebuild `dirty` and try to expunge it.
+#[test]
+fn store_against_expunge_of_a_rebuild() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[1], &[]));
+        assert!(map.delete(&1));
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || other.store(2, Counted::new(2, &live2)));
+        map.store(1, Counted::new(10, live));
+        t.join().unwrap();
+        settle(&map);
+        map.range(|_, _| true); // promote: a lost key would vanish here
+        assert_eq!((value_of(&map, 1), value_of(&map, 2)), (Some(10), Some(2)));
+        assert_eq!(map.len(), 2);
+    });
+}
+
+/// Unexpunge against delete: a store revives an expunged key while another thread deletes it.
+#[test]
+fn unexpunge_against_delete() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[1, 2], &[]));
+        map.delete(&1);
+        map.store(3, Counted::new(3, live)); // rebuild: 1 is expunged
+        assert_eq!(map.stats().expunged, 1);
+        let other = Arc::clone(&map);
+        let t = thread::spawn(move || other.delete(&1));
+        map.store(1, Counted::new(10, live));
+        let deleted = t.join().unwrap();
+        settle(&map);
+        // Linearizable outcomes: delete then store (nothing deleted, 1 present), or store then
+        // delete (deleted, 1 absent).
+        let expected = if deleted { None } else { Some(10) };
+        assert_eq!(value_of(&map, 1), expected);
+        map.range(|_, _| true);
+        assert_eq!(value_of(&map, 1), expected);
+    });
+}
+
+/// Two `load_or_store` of one new key: exactly one stores, and both see its value.
+#[test]
+fn two_load_or_store_on_one_new_key() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[1], &[]));
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || {
+            other
+                .load_or_store(5, Counted::new(20, &live2))
+                .map(|v| v.value)
+        });
+        let mine = map
+            .load_or_store(5, Counted::new(10, live))
+            .map(|v| v.value);
+        let theirs = t.join().unwrap();
+        settle(&map);
+        let stored = [mine, theirs]
+            .into_iter()
+            .filter(LoadOrStore::is_stored)
+            .count();
+        assert_eq!(stored, 1, "{mine:?} {theirs:?}");
+        assert_eq!(mine.into_value(), theirs.into_value());
+        assert_eq!(value_of(&map, 5), Some(mine.into_value()));
+    });
+}
+
+/// Compare-and-swap against delete: the only linearizable outcomes are (swapped, then deleted
+/// the new value) and (deleted the old value, then the swap fails); the key ends absent.
+#[test]
+fn compare_and_swap_against_delete() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[], &[1]));
+        let other = Arc::clone(&map);
+        let t = thread::spawn(move || other.load_and_delete(&1).map(|v| v.value));
+        let swapped = map.compare_and_swap(&1, &Counted::new(1, live), Counted::new(2, live));
+        let deleted = t.join().unwrap();
+        settle(&map);
+        match (swapped, deleted) {
+            (true, Some(2)) | (false, Some(1)) => {}
+            outcome => panic!("not linearizable: {outcome:?}"),
+        }
+        assert_eq!(value_of(&map, 1), None);
+    });
+}
+
+/// Range's promotion against store: a range that promotes races with a store of a new key;
+/// it visits each key at most once, every key present throughout, and nothing never stored.
+#[test]
+fn range_promotion_against_store() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[1], &[2]));
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || other.store(3, Counted::new(3, &live2)));
+        let mut seen = Vec::new();
+        map.range(|k, v| {
+            assert_eq!(*k, v.value);
+            seen.push(*k);
+            true
+        });
+        t.join().unwrap();
+        settle(&map);
+        seen.sort_unstable();
+        assert!(seen == [1, 2] || seen == [1, 2, 3], "range saw {seen:?}");
+        assert_eq!(map.len(), 3);
+    });
+}
+
+/// Clear against store: the store survives (it came after the clear) or not (before it), and
+/// the map is consistent either way.
+#[test]
+fn clear_against_store() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[1], &[2]));
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || other.store(1, Counted::new(10, &live2)));
+        map.clear();
+        t.join().unwrap();
+        settle(&map);
+        assert_eq!(value_of(&map, 2), None, "cleared and not written again");
+        let one = value_of(&map, 1);
+        assert!(one.is_none() || one == Some(10), "{one:?}");
+        assert_eq!(map.len(), usize::from(one.is_some()));
+    });
+}
+
+/// Miss counting against promotion: two threads miss at once; every miss is counted against the
+/// right `dirty`, promotion happens once `misses` reaches its length, and `misses` restarts.
+#[test]
+fn miss_counting_against_promotion() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[], &[1, 2]));
+        let other = Arc::clone(&map);
+        let t = thread::spawn(move || value_of(&other, 7));
+        assert_eq!(value_of(&map, 8), None);
+        assert_eq!(t.join().unwrap(), None);
+        settle(&map);
+        let stats = map.stats();
+        assert_eq!(
+            (stats.promotions, stats.misses, stats.amended),
+            (1, 0, false)
+        );
+        assert_eq!((value_of(&map, 1), value_of(&map, 2)), (Some(1), Some(2)));
+    });
+}
