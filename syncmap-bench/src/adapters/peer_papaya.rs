@@ -4,13 +4,15 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+use std::collections::HashSet;
+
 use papaya::{Compute, HashMap, Operation};
-use syncmap::{ConcurrentMap, LoadOrStore};
+use syncmap::{ConcurrentMap, DefaultHashBuilder, LoadOrStore};
 
 /// [`papaya::HashMap`] (lock-free reads, epoch-based reclamation) behind [`ConcurrentMap`].
 ///
 /// papaya never locks, so closures run in place under its epoch guard and may call back into the
-/// map. `compare_and_swap` is papaya's `compute`, which applies the new value only if the entry
+/// map; `range` skips the duplicates papaya's iterator may yield during a resize. `compare_and_swap` is papaya's `compute`, which applies the new value only if the entry
 /// is still the one the comparison saw.
 ///
 /// ```
@@ -149,8 +151,13 @@ where
         K: Clone,
         V: Clone,
     {
-        for (key, value) in self.0.pin().iter() {
-            if !f(key, value) {
+        // papaya's iterator may yield a key twice while the table is being resized under it;
+        // the trait promises each key at most once.
+        let mut seen =
+            HashSet::with_capacity_and_hasher(self.0.len(), DefaultHashBuilder::default());
+        let map = self.0.pin();
+        for (key, value) in map.iter() {
+            if seen.insert(key) && !f(key, value) {
                 break;
             }
         }

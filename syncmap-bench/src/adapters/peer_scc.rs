@@ -22,6 +22,10 @@ use syncmap::{ConcurrentMap, LoadOrStore};
 /// `range` runs without locks and skips the duplicates scc may yield. Writes lock one bucket;
 /// `compare_and_swap` compares and replaces under that bucket lock.
 ///
+/// **Limitation:** scc's epoch collector may run the `Drop` of a value retired earlier inside a
+/// later call, while that call holds a bucket lock, so a value whose `Drop` calls back into the
+/// map can deadlock. Values without such a `Drop` (the benchmark's `u64`s) are unaffected.
+///
 /// ```
 /// use syncmap::{ConcurrentMap, LoadOrStore};
 /// use syncmap_bench::adapters::SccHashIndexAdapter;
