@@ -151,7 +151,11 @@ where
     /// Go's `LoadOrStore`, taking the offered value as a closure for `load_or_store_with`:
     /// `make` runs only once the key has been found absent (in `read`, or under the lock in
     /// `dirty`), and never under `mu`.
-    fn load_or_store_impl(&self, key: K, make: impl FnOnce() -> V) -> LoadOrStore<V>
+    ///
+    /// `lazy` says that `make` is worth avoiding (`load_or_store_with`): a key missing from `read`
+    /// is then looked up in `dirty` under the lock before `make` runs. For `load_or_store`,
+    /// whose value is already built, the locked section alone decides, as in Go.
+    fn load_or_store_impl(&self, key: K, lazy: bool, make: impl FnOnce() -> V) -> LoadOrStore<V>
     where
         V: Clone,
     {
@@ -176,7 +180,8 @@ where
             None => {
                 // The key may be in `dirty`: look under the lock before building, so that `make`
                 // runs only for a key found absent.
-                if read.amended()
+                if lazy
+                    && read.amended()
                     && let Some(entry) = self.find_locked(&key, false, &guard)
                     && let Some(found) = entry.load(&guard)
                 {
@@ -253,7 +258,7 @@ where
     where
         V: Clone,
     {
-        self.load_or_store_impl(key, || value)
+        self.load_or_store_impl(key, false, || value)
     }
 
     fn load_or_store_with<F>(&self, key: K, make: F) -> LoadOrStore<V>
@@ -261,7 +266,7 @@ where
         F: FnOnce() -> V,
         V: Clone,
     {
-        self.load_or_store_impl(key, make)
+        self.load_or_store_impl(key, true, make)
     }
 
     fn load_and_delete<Q>(&self, key: &Q) -> Option<V>
