@@ -7,24 +7,24 @@
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
-use std::sync::Arc;
 
 use syncmap_core::{ConcurrentMap, LoadOrStore};
 
 use super::SyncMap;
-use super::entry::{Entry, TryLoadOrStore, Unlinked};
+use super::entry::{Entry, EntryPtr, TryLoadOrStore, Unlinked};
+use super::live_entries;
 use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
-use super::slow_path::{Deferred, EntryRef};
+use super::slow_path::Deferred;
 
-/// What the locked half of `load_or_store` found or did. The entry is kept alive by the `Arc`
-/// until the value has been cloned: once `mu` is released, `dirty` may drop it.
+/// What the locked half of `load_or_store` found or did. The references stay valid until the
+/// guard ends, even if the entry leaves the map once `mu` is released.
 enum LockedLoadOrStore<'g, V> {
     /// Present already: the value found, and the offered value to drop after unlocking.
-    Loaded(&'g V, V, Arc<Entry<V>>),
+    Loaded(&'g V, V),
     /// Stored into the entry.
-    Stored(&'g V, Arc<Entry<V>>),
+    Stored(&'g V),
 }
 
 impl<K, V, S> SyncMap<K, V, S>
@@ -34,14 +34,14 @@ where
 {
     /// Looks `key` up in `read` and, when `read` is amended, under the lock.
     #[inline]
-    fn find<'g, Q>(&'g self, key: &Q, remove: bool, guard: &'g Guard<'_>) -> Option<EntryRef<'g, V>>
+    fn find<'g, Q>(&'g self, key: &Q, remove: bool, guard: &'g Guard<'_>) -> Option<&'g Entry<V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let read = self.load_read(guard);
         match read.m.get(key) {
-            Some(entry) => Some(EntryRef::InRead(entry)),
+            Some(entry) => Some(entry.get(guard)),
             None if read.amended() => self.find_locked(key, remove, guard),
             None => None,
         }
@@ -61,7 +61,7 @@ where
     fn swap_entry(&self, key: K, value: V, guard: &Guard<'_>) -> Option<Unlinked<V>> {
         let read = self.load_read(guard);
         let value = match read.m.get(&key) {
-            Some(entry) => match entry.try_swap(value, guard) {
+            Some(entry) => match entry.get(guard).try_swap(value, guard) {
                 Ok(previous) => return previous,
                 Err(value) => value,
             },
@@ -71,24 +71,15 @@ where
         let previous = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            if let Some(entry) = read.m.get(&key) {
-                if !planted::store_without_unexpunge() && entry.unexpunge_locked() {
-                    // Expunged meant "not in dirty": put it back before giving it a value.
-                    let dirty = state
-                        .dirty
-                        .as_mut()
-                        .expect("an expunged entry implies a dirty map");
-                    dirty.insert(key, Arc::clone(entry));
-                } else {
-                    deferred.spare_key = Some(key);
-                }
-                entry.swap_locked(value)
+            if let Some(&entry) = read.m.get(&key) {
+                self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
+                entry.get(guard).swap_locked(value)
             } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
                 deferred.spare_key = Some(key);
-                entry.swap_locked(value)
+                entry.get(guard).swap_locked(value)
             } else {
-                let dirty = self.amend_locked(&mut state, read, &mut deferred);
-                dirty.insert(key, Arc::new(Entry::new(value)));
+                let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
+                dirty.insert(key, EntryPtr::new(value));
                 None
             }
         };
@@ -107,40 +98,30 @@ where
         let outcome = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            let (entry, in_dirty_only) = if let Some(entry) = read.m.get(&key) {
-                if !planted::store_without_unexpunge() && entry.unexpunge_locked() {
-                    let dirty = state
-                        .dirty
-                        .as_mut()
-                        .expect("an expunged entry implies a dirty map");
-                    dirty.insert(key, Arc::clone(entry));
-                } else {
-                    deferred.spare_key = Some(key);
-                }
-                (Arc::clone(entry), false)
-            } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
+            let (entry, in_dirty_only) = if let Some(&entry) = read.m.get(&key) {
+                self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
+                (entry, false)
+            } else if let Some(&entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
                 deferred.spare_key = Some(key);
-                (Arc::clone(entry), true)
+                (entry, true)
             } else {
-                let entry = Arc::new(Entry::new(value));
-                let dirty = self.amend_locked(&mut state, read, &mut deferred);
-                dirty.insert(key, Arc::clone(&entry));
+                let entry = EntryPtr::new(value);
+                let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
+                dirty.insert(key, entry);
                 drop(state);
                 self.release(deferred, guard);
-                let stored = entry.load(guard).expect("a new entry holds its value");
-                return LockedLoadOrStore::Stored(stored, entry);
+                let stored = entry.get(guard).load(guard);
+                return LockedLoadOrStore::Stored(stored.expect("a new entry holds its value"));
             };
-            let outcome = match entry.try_load_or_store(value, guard) {
-                TryLoadOrStore::Loaded(found, offered) => {
-                    LockedLoadOrStore::Loaded(found, offered, Arc::clone(&entry))
-                }
-                TryLoadOrStore::Stored(stored) => LockedLoadOrStore::Stored(stored, entry),
+            let outcome = match entry.get(guard).try_load_or_store(value, guard) {
+                TryLoadOrStore::Loaded(found, offered) => LockedLoadOrStore::Loaded(found, offered),
+                TryLoadOrStore::Stored(stored) => LockedLoadOrStore::Stored(stored),
                 TryLoadOrStore::Expunged(_) => {
                     unreachable!("only mu expunges, and the entry is in dirty")
                 }
             };
             if in_dirty_only {
-                self.miss_locked(&mut state, &mut deferred);
+                self.miss_locked(&mut state, &mut deferred, guard);
             }
             outcome
         };
@@ -163,6 +144,7 @@ where
         let read = self.load_read(&guard);
         let value = match read.m.get(&key) {
             Some(entry) => {
+                let entry = entry.get(&guard);
                 if let Some(found) = entry.load(&guard) {
                     return LoadOrStore::Loaded(found.clone());
                 }
@@ -185,25 +167,18 @@ where
                     && let Some(entry) = self.find_locked(&key, false, &guard)
                     && let Some(found) = entry.load(&guard)
                 {
-                    let found = found.clone();
-                    drop(entry);
-                    return LoadOrStore::Loaded(found);
+                    return LoadOrStore::Loaded(found.clone());
                 }
                 make()
             }
         };
         let result = match self.load_or_store_locked(key, value, &guard) {
-            LockedLoadOrStore::Loaded(found, offered, entry) => {
+            LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);
-                drop(entry);
                 LoadOrStore::Loaded(found)
             }
-            LockedLoadOrStore::Stored(stored, entry) => {
-                let stored = stored.clone();
-                drop(entry);
-                LoadOrStore::Stored(stored)
-            }
+            LockedLoadOrStore::Stored(stored) => LoadOrStore::Stored(stored.clone()),
         };
         drop(guard);
         result
@@ -220,7 +195,6 @@ where
         let entry = self.find(key, true, &guard)?;
         let unlinked = entry.delete(&guard)?;
         let value = self.take_unlinked(unlinked, &guard, clone);
-        drop(entry);
         drop(guard);
         Some(value)
     }
@@ -241,7 +215,6 @@ where
         let guard = self.reclaimer.enter();
         let entry = self.find(key, false, &guard)?;
         let result = entry.load(&guard).map(f);
-        drop(entry);
         drop(guard);
         result
     }
@@ -292,7 +265,6 @@ where
         if let Some(unlinked) = deleted {
             unlinked.retire(&guard);
         }
-        drop(entry);
         drop(guard);
         present
     }
@@ -330,7 +302,6 @@ where
                 false
             }
         };
-        drop(entry);
         drop(guard);
         swapped
     }
@@ -352,7 +323,6 @@ where
         if let Some(unlinked) = deleted {
             unlinked.retire(&guard);
         }
-        drop(entry);
         drop(guard);
         present
     }
@@ -373,14 +343,14 @@ where
                 let mut state = self.mu.lock();
                 read = self.load_read(&guard);
                 if read.amended() {
-                    self.promote_locked(&mut state, &mut deferred);
+                    self.promote_locked(&mut state, &mut deferred, &guard);
                     read = self.load_read(&guard);
                 }
             }
             self.release(deferred, &guard);
         }
         for (key, entry) in &read.m {
-            if let Some(value) = entry.load(&guard)
+            if let Some(value) = entry.get(&guard).load(&guard)
                 && !f(key, value)
             {
                 break;
@@ -400,13 +370,17 @@ where
             let mut state = self.mu.lock();
             let read = self.load_read(&guard);
             if !read.m.is_empty() || read.amended() {
+                // Every entry leaves the map; lock-free stores that still reach one through the
+                // old `read` land in a retired entry, which linearizes them before the clear.
+                deferred.dead_entries = live_entries(read, &state, &guard);
                 let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
                 self.replace_read_locked(empty, &mut deferred);
+                if let Some(dirty) = state.dirty.take() {
+                    deferred.removed_keys.extend(dirty.into_keys());
+                }
+                state.expunged.clear();
+                state.misses = 0;
             }
-            if let Some(dirty) = state.dirty.take() {
-                deferred.removed.extend(dirty);
-            }
-            state.misses = 0;
         }
         self.release(deferred, &guard);
         drop(guard);
@@ -420,7 +394,7 @@ where
             let present = |table: &Table<K, V, S>| {
                 table
                     .values()
-                    .filter(|entry| entry.load(&guard).is_some())
+                    .filter(|entry| entry.get(&guard).load(&guard).is_some())
                     .count()
             };
             match &state.dirty {

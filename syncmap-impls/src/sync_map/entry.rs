@@ -319,15 +319,82 @@ impl<V> Entry<V> {
     }
 }
 
+/// A pointer to an entry, the value that `read` and `dirty` map keys to.
+///
+/// The map owns its entries: an entry is created by a store of a new key and retired (freed once
+/// no guard can reach it) when it leaves the map for good: when a promotion drops it as expunged,
+/// when a delete takes it out of `dirty`, and at `clear`. Copying the pointer is free, where an
+/// `Arc` would cost two atomic read-modify-writes per entry at every `dirty` rebuild and every
+/// promotion.
+pub(super) struct EntryPtr<V>(NonNull<Entry<V>>);
+
+impl<V> EntryPtr<V> {
+    pub(super) fn new(value: V) -> Self {
+        Self(NonNull::from(Box::leak(Box::new(Entry::new(value)))))
+    }
+
+    /// The entry, readable while `guard` lives.
+    ///
+    /// Sound for any pointer obtained from `read` or `dirty` while `guard` was active: entries
+    /// that leave the map are retired through the guards, never freed directly.
+    #[inline]
+    pub(super) fn get<'g>(&self, _guard: &'g Guard<'_>) -> &'g Entry<V> {
+        // SAFETY: see above; `_guard` was active when the pointer was read from a map, so the
+        // entry is not freed before it ends.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Hands the entry to the reclaimer.
+    ///
+    /// # Safety
+    ///
+    /// The entry has left `read` and `dirty` for good and is retired only once.
+    pub(super) unsafe fn retire(self, guard: &Guard<'_>) {
+        // SAFETY: boxed in `new`; unlinked and retired once, by the caller's contract.
+        unsafe { guard.retire(self.0.as_ptr()) }
+    }
+
+    /// Frees the entry at once.
+    ///
+    /// # Safety
+    ///
+    /// As for [`retire`](Self::retire), and no thread can reach the entry any more (the map is
+    /// being dropped).
+    pub(super) unsafe fn free(self) {
+        // SAFETY: boxed in `new`; the caller guarantees nobody else uses or frees it.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+impl<V> Clone for EntryPtr<V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V> Copy for EntryPtr<V> {}
+
+impl<V> PartialEq for EntryPtr<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+// SAFETY: an `EntryPtr` is a shared reference to an `Entry<V>` that the map owns; sending it to
+// or sharing it with another thread lets that thread read values (`V: Sync`) and drop them when
+// it frees the entry (`V: Send`), exactly what `&Entry<V>` plus ownership would allow.
+unsafe impl<V: Send + Sync> Send for EntryPtr<V> {}
+// SAFETY: as above.
+unsafe impl<V: Send + Sync> Sync for EntryPtr<V> {}
+
 impl<V> Drop for Entry<V> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can race this load (loom's atomics have no `get_mut`).
         let p = self.p.load(Ordering::Relaxed);
         if !p.is_null() && p != expunged() {
-            // SAFETY: the entry is being dropped, so no map holds it any more, and no reader does:
-            // readers reach entries only through a `read` map (kept alive by their guard) or an
-            // `Arc` of their own, both of which would keep this entry alive. A value still in
-            // `p` was never retired, so it is freed exactly once, here.
+            // SAFETY: an entry is dropped when it is reclaimed (no guard can reach it any more)
+            // or when the map is dropped, so no reader can hold its value. A value still in `p`
+            // was never retired, so it is freed exactly once, here.
             drop(unsafe { Box::from_raw(p) });
         }
     }

@@ -15,6 +15,7 @@ mod tests;
 use std::fmt;
 use std::marker::PhantomData;
 
+use self::entry::EntryPtr;
 use self::read_only::{ReadOnly, Table};
 use self::reclaim::{Guard, Reclaimer};
 use self::stats::Counters;
@@ -164,6 +165,9 @@ struct DirtyState<K, V, S> {
     dirty: Option<Table<K, V, S>>,
     /// Lookups that missed `read` since the last promotion.
     misses: usize,
+    /// The entries the last rebuild of `dirty` expunged: at the next promotion, those still
+    /// expunged leave the map with the old `read` and are retired.
+    expunged: Vec<EntryPtr<V>>,
 }
 
 impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
@@ -200,6 +204,7 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
             mu: Mutex::new(DirtyState {
                 dirty: None,
                 misses: 0,
+                expunged: Vec::new(),
             }),
             hasher,
             counters: Counters::default(),
@@ -230,7 +235,11 @@ impl<K, V, S> SyncMap<K, V, S> {
             dirty_rebuilds: self.counters.dirty_rebuilds(),
             read_len: read.m.len(),
             dirty_len: state.dirty.as_ref().map(Table::len),
-            expunged: read.m.values().filter(|e| e.is_expunged()).count(),
+            expunged: read
+                .m
+                .values()
+                .filter(|e| e.get(&guard).is_expunged())
+                .count(),
             amended: read.amended(),
         };
         drop(state);
@@ -252,7 +261,36 @@ impl<K, V, S> Drop for SyncMap<K, V, S> {
         // SAFETY: `&mut self` means no operation is running, so no guard can reach the current
         // `read`; it is the live box, never retired. Retired objects are freed when
         // `self.reclaimer` drops, after this.
-        drop(unsafe { Box::from_raw(read) });
+        let read = unsafe { Box::from_raw(read) };
+        let guard = self.reclaimer.enter();
+        let entries = live_entries(&read, &self.mu.lock(), &guard);
+        drop(guard);
+        for entry in entries {
+            // SAFETY: `live_entries` yields every entry of the map once, and with `&mut self`
+            // no thread can reach it.
+            unsafe { entry.free() };
+        }
+    }
+}
+
+/// Every entry the map owns, each once: those of `dirty` and the expunged ones of `read` (which
+/// `dirty` lacks) when there is a `dirty`, else those of `read`. Only under `mu`.
+fn live_entries<K, V, S>(
+    read: &ReadOnly<K, V, S>,
+    state: &DirtyState<K, V, S>,
+    guard: &Guard<'_>,
+) -> Vec<EntryPtr<V>> {
+    match &state.dirty {
+        Some(dirty) => {
+            // An expunged entry that a store revived is back in `dirty`: count it there only.
+            let still_expunged = state
+                .expunged
+                .iter()
+                .copied()
+                .filter(|entry| entry.get(guard).is_expunged());
+            dirty.values().copied().chain(still_expunged).collect()
+        }
+        None => read.m.values().copied().collect(),
     }
 }
 
@@ -263,7 +301,7 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for SyncMap<K, V, S> {
         impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Present<'_, '_, K, V, S> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let entries = self.0.m.iter();
-                let present = entries.filter_map(|(k, e)| Some((k, e.load(self.1)?)));
+                let present = entries.filter_map(|(k, e)| Some((k, e.get(self.1).load(self.1)?)));
                 f.debug_map().entries(present).finish()
             }
         }

@@ -2,12 +2,11 @@
 
 use super::sync::{AtomicBool, Ordering};
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::entry::Entry;
+use super::entry::EntryPtr;
 
 /// The shared table type of `read` and `dirty`: both point at the same entries.
-pub(super) type Table<K, V, S> = HashMap<K, Arc<Entry<V>>, S>;
+pub(super) type Table<K, V, S> = HashMap<K, EntryPtr<V>, S>;
 
 /// The `read` map: its set of keys never changes once published (values change inside the
 /// entries), and it is replaced as a whole when `dirty` is promoted or the map is cleared.

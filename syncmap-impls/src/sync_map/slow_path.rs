@@ -3,9 +3,8 @@
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
-use std::sync::Arc;
 
-use super::entry::Entry;
+use super::entry::{Entry, EntryPtr};
 use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
@@ -20,8 +19,10 @@ pub(super) struct Deferred<K, V, S> {
     pub(super) old_read: Option<*mut ReadOnly<K, V, S>>,
     /// A key the operation did not need (it was already in the map).
     pub(super) spare_key: Option<K>,
-    /// Entries and keys taken out of `dirty` (a delete, a clear, a rebuild's expunged entries).
-    pub(super) removed: Vec<(K, Arc<Entry<V>>)>,
+    /// Keys taken out of a `dirty` (a delete's, a rebuild's expunged ones, a clear's).
+    pub(super) removed_keys: Vec<K>,
+    /// Entries that left the map for good, to retire.
+    pub(super) dead_entries: Vec<EntryPtr<V>>,
 }
 
 impl<K, V, S> Deferred<K, V, S> {
@@ -29,25 +30,8 @@ impl<K, V, S> Deferred<K, V, S> {
         Self {
             old_read: None,
             spare_key: None,
-            removed: Vec::new(),
-        }
-    }
-}
-
-/// Where an entry was found: in `read` (kept alive by the guard) or under the lock (kept alive
-/// by an `Arc` of our own, since `dirty` may drop it as soon as `mu` is released).
-pub(super) enum EntryRef<'g, V> {
-    InRead(&'g Entry<V>),
-    Owned(Arc<Entry<V>>),
-}
-
-impl<V> std::ops::Deref for EntryRef<'_, V> {
-    type Target = Entry<V>;
-
-    fn deref(&self) -> &Entry<V> {
-        match self {
-            Self::InRead(entry) => entry,
-            Self::Owned(entry) => entry,
+            removed_keys: Vec::new(),
+            dead_entries: Vec::new(),
         }
     }
 }
@@ -71,10 +55,15 @@ impl<K, V, S> SyncMap<K, V, S> {
         let Deferred {
             old_read,
             spare_key,
-            removed,
+            removed_keys,
+            dead_entries,
         } = deferred;
         drop(spare_key);
-        drop(removed);
+        drop(removed_keys);
+        for entry in dead_entries {
+            // SAFETY: the locked section collected each entry once, as it left the map for good.
+            unsafe { entry.retire(guard) };
+        }
         if let Some(old) = old_read {
             // SAFETY: `old` was the `read` box until `replace_read_locked` swapped it out, so
             // no operation that starts now can load it, and only that swap produced it.
@@ -87,11 +76,12 @@ impl<K, V, S> SyncMap<K, V, S> {
         &self,
         state: &mut DirtyState<K, V, S>,
         deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
     ) {
         state.misses += 1;
         let dirty_len = state.dirty.as_ref().map_or(0, Table::len);
         if planted::promotion_is_due(state.misses, dirty_len) {
-            self.promote_locked(state, deferred);
+            self.promote_locked(state, deferred, guard);
         }
     }
 
@@ -101,11 +91,19 @@ impl<K, V, S> SyncMap<K, V, S> {
         &self,
         state: &mut DirtyState<K, V, S>,
         deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
     ) {
         state.misses = 0;
         // Only an amended `read` promotes, and amended implies a `dirty`.
         if let Some(dirty) = state.dirty.take() {
             self.counters.count_promotion();
+            // The entries the rebuild expunged and no store revived are in the old `read`
+            // only: they leave the map with it.
+            for entry in state.expunged.drain(..) {
+                if entry.get(guard).is_expunged() {
+                    deferred.dead_entries.push(entry);
+                }
+            }
             self.replace_read_locked(ReadOnly::new(dirty), deferred);
         }
     }
@@ -123,21 +121,49 @@ where
         state: &'s mut DirtyState<K, V, S>,
         read: &ReadOnly<K, V, S>,
         deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
     ) -> &'s mut Table<K, V, S> {
-        state.dirty.get_or_insert_with(|| {
+        if state.dirty.is_none() {
             // Copy first, expunge after: if a key's `Clone` panics while copying, no entry has
             // been expunged yet, and there is still no `dirty`. Cloning the table copies it slot
             // for slot, without hashing a single key again.
             let mut dirty = read.m.clone();
             if !planted::rebuild_without_expunge() {
-                // `extract_if` runs no user code; the keys it removes are dropped after unlock.
-                deferred
-                    .removed
-                    .extend(dirty.extract_if(|_, entry| entry.try_expunge_locked()));
+                // `extract_if` runs no user code; the keys it removes are dropped after unlock,
+                // and the entries, still in `read`, are remembered for the next promotion.
+                let expunged = dirty.extract_if(|_, entry| entry.get(guard).try_expunge_locked());
+                for (key, entry) in expunged {
+                    deferred.removed_keys.push(key);
+                    state.expunged.push(entry);
+                }
             }
             self.counters.count_dirty_rebuild();
-            dirty
-        })
+            state.dirty = Some(dirty);
+        }
+        state.dirty.as_mut().expect("just built")
+    }
+
+    /// Under `mu`, before storing into `entry`, found in `read` under `key`: if the entry is
+    /// expunged, makes it deleted and puts it back into `dirty` (Go's `unexpungeLocked` and
+    /// `m.dirty[key] = e`); otherwise the key is not needed and waits in `deferred`.
+    pub(super) fn unexpunge_locked(
+        &self,
+        state: &mut DirtyState<K, V, S>,
+        key: K,
+        entry: EntryPtr<V>,
+        deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
+    ) {
+        if !planted::store_without_unexpunge() && entry.get(guard).unexpunge_locked() {
+            // Expunged meant "not in dirty", which therefore exists.
+            let dirty = state
+                .dirty
+                .as_mut()
+                .expect("an expunged entry implies a dirty map");
+            dirty.insert(key, entry);
+        } else {
+            deferred.spare_key = Some(key);
+        }
     }
 
     /// Before adding a key that `read` lacks: makes sure `dirty` exists and `read` says it is
@@ -147,9 +173,10 @@ where
         state: &'s mut DirtyState<K, V, S>,
         read: &ReadOnly<K, V, S>,
         deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
     ) -> &'s mut Table<K, V, S> {
         if !read.amended() {
-            self.dirty_locked(state, read, deferred);
+            self.dirty_locked(state, read, deferred, guard);
             read.set_amended_locked();
         }
         state
@@ -167,7 +194,7 @@ where
         key: &Q,
         remove: bool,
         guard: &'g Guard<'_>,
-    ) -> Option<EntryRef<'g, V>>
+    ) -> Option<&'g Entry<V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -177,28 +204,28 @@ where
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
             match read.m.get(key) {
-                Some(entry) if !planted::skip_second_read_check() => {
-                    Some(EntryRef::InRead(&**entry))
-                }
+                Some(entry) if !planted::skip_second_read_check() => Some(*entry),
                 _ if !read.amended() => None,
                 _ => {
                     let dirty = state.dirty.as_mut()?;
                     let found = if remove && !planted::load_and_delete_keeps_dirty_key() {
+                        // Out of `dirty` (Go's fix of issue 40999), and so out of the map: the
+                        // entry is retired, which keeps it readable for this operation's guard.
                         dirty.remove_entry(key).map(|(key, entry)| {
-                            let ours = Arc::clone(&entry);
-                            deferred.removed.push((key, entry));
-                            ours
+                            deferred.removed_keys.push(key);
+                            deferred.dead_entries.push(entry);
+                            entry
                         })
                     } else {
-                        dirty.get(key).cloned()
+                        dirty.get(key).copied()
                     };
-                    self.miss_locked(&mut state, &mut deferred);
-                    found.map(EntryRef::Owned)
+                    self.miss_locked(&mut state, &mut deferred, guard);
+                    found
                 }
             }
         };
         self.release(deferred, guard);
-        found
+        found.map(|entry| entry.get(guard))
     }
 }
 
@@ -219,7 +246,11 @@ where
         let guard = self.reclaimer.enter();
         let state = self.mu.lock();
         let read = self.load_read(&guard);
-        let expunged = read.m.values().filter(|entry| entry.is_expunged()).count();
+        let expunged = read
+            .m
+            .values()
+            .filter(|entry| entry.get(&guard).is_expunged())
+            .count();
         match &state.dirty {
             None if read.amended() => Err("read is amended but there is no dirty".into()),
             None if expunged > 0 => Err(format!("{expunged} expunged entries without a dirty")),
@@ -233,14 +264,12 @@ where
                         dirty.len()
                     ));
                 }
-                if dirty.values().any(|entry| entry.is_expunged()) {
+                if dirty.values().any(|entry| entry.get(&guard).is_expunged()) {
                     return Err("an expunged entry is in dirty".into());
                 }
                 for (key, entry) in &read.m {
-                    let in_dirty = dirty
-                        .get(key)
-                        .is_some_and(|other| Arc::ptr_eq(other, entry));
-                    if entry.is_expunged() == in_dirty {
+                    let in_dirty = dirty.get(key) == Some(entry);
+                    if entry.get(&guard).is_expunged() == in_dirty {
                         return Err(format!(
                             "an entry of read is {} and {} dirty",
                             if in_dirty { "expunged" } else { "live" },
