@@ -230,6 +230,8 @@ pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap, SyncMa
 #[cfg(feature = "derive")]
 pub use syncmap_derive::SyncRegistry;
 
+pub use crate::__private::{RegistryChange, RegistrySubscription};
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

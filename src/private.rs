@@ -10,7 +10,7 @@ use core::hash::{Hash, Hasher};
 pub use core::borrow::Borrow as BorrowTrait;
 pub use core::clone::Clone;
 pub use core::cmp::{Eq, PartialEq};
-pub use core::convert::{From, Infallible};
+pub use core::convert::{From, Infallible, TryFrom};
 pub use core::default::Default;
 pub use core::fmt;
 pub use core::hash::{Hash as HashTrait, Hasher as HasherTrait};
@@ -24,7 +24,42 @@ pub use std::error::Error;
 pub use std::string::String;
 pub use std::vec::Vec;
 
+pub use core::time::Duration;
+pub use std::boxed::Box;
+pub use std::collections::HashMap;
+
 pub use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+#[path = "registry_sync.rs"]
+mod registry_sync;
+pub use registry_sync::{
+    Changes, RegistryChange, RegistrySubscription, RegistrySync, SNAPSHOT_TRIES,
+};
+
+/// The error a registry's validating methods return: whatever the validator returned, boxed.
+pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
+
+/// Runs a `#[registry(validate = path)]` validator and boxes its error. Called with the path's
+/// span, so a path that is not a `fn(&T) -> Result<(), E>` is reported under it.
+#[inline]
+pub fn run_validator<T: ?Sized, E>(
+    validator: fn(&T) -> Result<(), E>,
+    value: &T,
+) -> Result<(), BoxError>
+where
+    E: Into<BoxError>,
+{
+    validator(value).map_err(Into::into)
+}
+
+/// What a `#[registry(secret)]` value or key prints as in every generated `Debug`.
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
 
 /// The backend a registry gets when its map type parameter is not given: `SyncMap`, since a
 /// registry's keys are a fixed set, written rarely and read often, the read/dirty design's best
@@ -179,18 +214,22 @@ where
     }
 }
 
-/// `compare_and_delete` for a field with a default: deleting resets the field to its default, so
-/// an unset field whose default equals `old` counts as reset already.
-pub fn compare_and_delete_or_default<M, K, V>(map: &M, key: K, old: V, default: V) -> bool
+/// The stored key `query` names, if the map holds it: a scan, for a registry that must name
+/// to its subscribers an entry written by a borrowed key.
+pub fn find_key<M, K, V>(map: &M, query: &dyn KeyQuery<K>) -> Option<K>
 where
     M: ConcurrentMap<K, V>,
-    V: PartialEq,
-    K: Hash + Eq,
+    K: Clone,
+    V: Clone,
 {
-    if map.compare_and_delete(&key, &old) {
-        return true;
-    }
-    old == default && !map.contains_key(&key)
+    let mut found = None;
+    map.range(|key, _| {
+        if query.matches(key) {
+            found = Some(key.clone());
+        }
+        found.is_none()
+    });
+    found
 }
 
 /// Debug-prints a backend's entries, as a map.

@@ -234,7 +234,7 @@ fn construction_and_debug<M: Backend + std::fmt::Debug>() {
     assert_eq!(reg.port(), Some(9));
     let debug = format!("{reg:?}");
     assert!(
-        debug.starts_with("ConfigRegistry { entries: {Port: Port(9)"),
+        debug.starts_with("ConfigRegistry { version: 0, entries: {Port: Port(9)"),
         "{debug}"
     );
     let map = reg.into_map();

@@ -10,13 +10,15 @@ use syn::{Attribute, Expr, Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-/// `#[registry(name = ..., crate = "...")]` on the struct.
+/// `#[registry(name = ..., crate = "...", validate = path)]` on the struct.
 #[derive(Default)]
 pub(crate) struct StructAttrs {
     /// Base of the generated names: `{name}Key`, `{name}Value`, `{name}Registry`, ...
     pub(crate) name: Option<Ident>,
     /// Path of the `syncmap` facade in generated code.
     pub(crate) krate: Option<Path>,
+    /// A `fn(&S) -> Result<(), E>` run before a whole struct or a batch is published.
+    pub(crate) validate: Option<Path>,
 }
 
 /// `#[registry(...)]` on a field; each keyword is kept for its span.
@@ -26,6 +28,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) skip: Option<Span>,
     pub(crate) rename: Option<LitStr>,
     pub(crate) map: Option<Span>,
+    /// A `fn(&T) -> Result<(), E>` checking the field's value.
+    pub(crate) validate: Option<Path>,
+    /// Redacted in every generated `Debug`.
+    pub(crate) secret: Option<Span>,
 }
 
 /// `default` (the type's `Default`) or `default = EXPR`.
@@ -35,8 +41,8 @@ pub(crate) struct FieldDefault {
     pub(crate) expr: Option<Expr>,
 }
 
-const STRUCT_KEYS: &str = "`name` or `crate`";
-const FIELD_KEYS: &str = "`default`, `skip`, `rename` or `map`";
+const STRUCT_KEYS: &str = "`name`, `crate` or `validate`";
+const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `validate` or `secret`";
 
 pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut out = StructAttrs::default();
@@ -58,6 +64,10 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
                             ),
                         ),
                     }
+                }
+            } else if key.is_ident("validate") {
+                if let Some(path) = parse_value(cx, key, input, |input| input.parse::<Path>()) {
+                    set_once(cx, key, &mut out.validate, path);
                 }
             } else {
                 unknown_key(cx, key, "struct", STRUCT_KEYS);
@@ -101,6 +111,14 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             } else if key.is_ident("map") {
                 if flag(cx, key, input) {
                     set_once(cx, key, &mut out.map, span);
+                }
+            } else if key.is_ident("validate") {
+                if let Some(path) = parse_value(cx, key, input, |input| input.parse::<Path>()) {
+                    set_once(cx, key, &mut out.validate, path);
+                }
+            } else if key.is_ident("secret") {
+                if flag(cx, key, input) {
+                    set_once(cx, key, &mut out.secret, span);
                 }
             } else {
                 unknown_key(cx, key, "field", FIELD_KEYS);

@@ -13,6 +13,8 @@ use syn::{GenericParam, Generics, Ident, Type, parse_quote};
 use crate::ast::{self, Field, FieldKind, Input};
 use crate::naming::{self, Accessors, TypeNames};
 
+mod whole;
+
 /// Everything generated for one field.
 struct FieldGen<'a> {
     field: &'a Field<'a>,
@@ -205,23 +207,27 @@ impl Gen<'_> {
                 }
             }
         });
-        let map_key_types: Vec<&Type> = self
+        let map_key_types: Vec<(&Type, bool)> = self
             .fields
             .iter()
             .filter_map(|f| match f.kind {
-                FieldKind::Map { key, .. } => Some(key),
+                FieldKind::Map { key, .. } => Some((key, f.field.attrs.secret.is_some())),
                 _ => None,
             })
             .collect();
-        let bounds = |bound: TokenStream| {
-            let bounds = map_key_types.iter().map(|ty| lenient(ty, bound.clone()));
+        let bounds = |bound: TokenStream, skip_secret: bool| {
+            let bounds = map_key_types
+                .iter()
+                .filter(|(_, secret)| !(skip_secret && *secret))
+                .map(|(ty, _)| lenient(ty, bound.clone()));
             quote!(where #predicates #(#bounds,)*)
         };
-        let clone_where = bounds(quote!(#krate::__private::Clone));
-        let eq_where = bounds(quote!(#krate::__private::PartialEq));
-        let total_eq_where = bounds(quote!(#krate::__private::Eq));
-        let hash_where = bounds(quote!(#krate::__private::HashTrait));
-        let debug_where = bounds(quote!(#krate::__private::fmt::Debug));
+        let clone_where = bounds(quote!(#krate::__private::Clone), false);
+        let eq_where = bounds(quote!(#krate::__private::PartialEq), false);
+        let total_eq_where = bounds(quote!(#krate::__private::Eq), false);
+        let hash_where = bounds(quote!(#krate::__private::HashTrait), false);
+        // A secret key is never printed, so it need not be `Debug`.
+        let debug_where = bounds(quote!(#krate::__private::fmt::Debug), true);
 
         let clone_arms = self.fields.iter().map(|f| {
             let variant = &f.variant;
@@ -256,6 +262,9 @@ impl Gen<'_> {
             let variant = &f.variant;
             let variant_name = variant.to_string();
             match f.kind {
+                FieldKind::Map { .. } if f.field.attrs.secret.is_some() => quote! {
+                    Self::#variant(_) => f.debug_tuple(#variant_name).field(&#krate::__private::Redacted).finish()
+                },
                 FieldKind::Map { .. } => {
                     quote!(Self::#variant(ref key) => f.debug_tuple(#variant_name).field(key).finish())
                 }
@@ -424,16 +433,32 @@ impl Gen<'_> {
             let docs = Self::field_doc(f, &summary);
             quote!(#docs #variant(#ty))
         });
-        let stored_types: Vec<&Type> = self.fields.iter().map(Self::stored_type).collect();
-        let bounds = |bound: TokenStream| {
-            let bounds = stored_types.iter().map(|ty| lenient(ty, bound.clone()));
+        let stored_types: Vec<(&Type, bool)> = self
+            .fields
+            .iter()
+            .map(|f| (Self::stored_type(f), f.field.attrs.secret.is_some()))
+            .collect();
+        let bounds = |bound: TokenStream, skip_secret: bool| {
+            let bounds = stored_types
+                .iter()
+                .filter(|(_, secret)| !(skip_secret && *secret))
+                .map(|(ty, _)| lenient(ty, bound.clone()));
             quote!(where #predicates #(#bounds,)*)
         };
-        let clone_where = bounds(quote!(#krate::__private::Clone));
-        let eq_where = bounds(quote!(#krate::__private::PartialEq));
-        let debug_where = bounds(quote!(#krate::__private::fmt::Debug));
+        let clone_where = bounds(quote!(#krate::__private::Clone), false);
+        let eq_where = bounds(quote!(#krate::__private::PartialEq), false);
+        // A secret value is never printed, so it need not be `Debug`.
+        let debug_where = bounds(quote!(#krate::__private::fmt::Debug), true);
         let variant_idents: Vec<&Ident> = self.fields.iter().map(|f| &f.variant).collect();
-        let variant_names = variant_idents.iter().map(|v| v.to_string());
+        let debug_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            let variant_name = variant.to_string();
+            if f.field.attrs.secret.is_some() {
+                quote!(Self::#variant(_) => f.debug_tuple(#variant_name).field(&#krate::__private::Redacted).finish())
+            } else {
+                quote!(Self::#variant(ref value) => f.debug_tuple(#variant_name).field(value).finish())
+            }
+        });
 
         let enum_doc = doc(&format!(
             "The value of a [`{struct_ident}`] field in a [`{registry}`]: one variant per field, \
@@ -473,7 +498,7 @@ impl Gen<'_> {
             impl #impl_generics #krate::__private::fmt::Debug for #value_ty #debug_where {
                 fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
                     match *self {
-                        #(Self::#variant_idents(ref value) => f.debug_tuple(#variant_names).field(value).finish(),)*
+                        #(#debug_arms,)*
                         #marker_arm
                     }
                 }
@@ -668,7 +693,7 @@ impl Gen<'_> {
         let common_where = quote! {
             #bounded_predicates
             #map_param: #krate::__private::ConcurrentMap<#key_ty, #value_ty>,
-            for<'__r> #key_ty: #krate::__private::HashTrait + #krate::__private::Eq + #krate::__private::Clone,
+            for<'__r> #key_ty: #krate::__private::HashTrait + #krate::__private::Eq + #krate::__private::Clone + #krate::__private::Send,
             for<'__r> #value_ty: #krate::__private::Clone,
         };
         let new_where = quote! {
@@ -681,7 +706,45 @@ impl Gen<'_> {
         let helpers = self.fields.iter().map(|f| self.field_helpers(f));
         let load_struct = self.load_struct(&struct_ty);
         let store_struct = self.store_struct(&struct_ty);
+        let update = self.update(&struct_ty);
+        let changes = self.change_methods();
+        let validators = self.validators(&struct_ty);
+        let batch = self.batch();
         let registry_name = registry.to_string();
+        let p = quote!(#krate::__private);
+        let from_struct = if self.validates() {
+            quote! {
+                impl #impl_generics #p::TryFrom<#struct_ty> for #registry_ty
+                where
+                    #common_where
+                    #map_param: #p::Default,
+                {
+                    type Error = #p::BoxError;
+
+                    /// A registry holding every field of `value`, if the validators accept it.
+                    fn try_from(value: #struct_ty) -> #p::Result<Self, #p::BoxError> {
+                        let registry = <Self as #p::Default>::default();
+                        registry.store_struct(value)?;
+                        #p::Ok(registry)
+                    }
+                }
+            }
+        } else {
+            quote! {
+                impl #impl_generics #p::From<#struct_ty> for #registry_ty
+                where
+                    #common_where
+                    #map_param: #p::Default,
+                {
+                    /// A registry holding every field of `value`.
+                    fn from(value: #struct_ty) -> Self {
+                        let registry = <Self as #p::Default>::default();
+                        registry.store_struct(value);
+                        registry
+                    }
+                }
+            }
+        };
 
         let registry_doc = doc(&format!(
             "A thread-safe registry of the fields of [`{struct_ident}`], generated by \
@@ -698,8 +761,11 @@ impl Gen<'_> {
             #registry_doc
             #vis struct #registry #def_generics #def_where {
                 map: #map_param,
+                sync: #krate::__private::RegistrySync<#key_ty>,
                 marker: #krate::__private::PhantomData<fn() -> (#key_ty, #value_ty)>,
             }
+
+            #batch
 
             impl #plain_impl_generics #default_registry_ty where #new_where {
                 /// An empty registry on the default backend: every field unset (fields with a
@@ -712,10 +778,18 @@ impl Gen<'_> {
             impl #impl_generics #registry_ty where #common_where {
                 /// A registry over `map`, which may hold entries already.
                 pub fn with_map(map: #map_param) -> Self {
-                    Self { map, marker: #krate::__private::PhantomData }
+                    Self {
+                        map,
+                        sync: #krate::__private::Default::default(),
+                        marker: #krate::__private::PhantomData,
+                    }
                 }
 
                 /// The backend map, for its own methods (`len`, `clear`, statistics).
+                ///
+                /// Writes made through it bypass the registry: they are not counted in
+                /// [`version`](Self::version), not announced to subscribers or waiters, not
+                /// validated, and not atomic with respect to snapshots.
                 ///
                 /// # Panics
                 ///
@@ -732,6 +806,9 @@ impl Gen<'_> {
 
                 #load_struct
                 #store_struct
+                #update
+                #changes
+                #validators
                 #(#accessors)*
                 #(#helpers)*
             }
@@ -746,18 +823,7 @@ impl Gen<'_> {
                 }
             }
 
-            impl #impl_generics #krate::__private::From<#struct_ty> for #registry_ty
-            where
-                #common_where
-                #map_param: #krate::__private::Default,
-            {
-                /// A registry holding every field of `value`.
-                fn from(value: #struct_ty) -> Self {
-                    let registry = <Self as #krate::__private::Default>::default();
-                    registry.store_struct(value);
-                    registry
-                }
-            }
+            #from_struct
 
             impl #impl_generics #krate::__private::fmt::Debug for #registry_ty
             where
@@ -767,6 +833,7 @@ impl Gen<'_> {
             {
                 fn fmt(&self, f: &mut #krate::__private::fmt::Formatter<'_>) -> #krate::__private::fmt::Result {
                     f.debug_struct(#registry_name)
+                        .field("version", &self.sync.version())
                         .field("entries", &#krate::__private::DebugEntries(&self.map, #krate::__private::PhantomData))
                         .finish()
                 }
@@ -924,6 +991,22 @@ impl Gen<'_> {
                 "Like `{load_or_store}`, building the value with `make` only if `{name}` is unset \
                  (the backend's `load_or_store_with`)."
             ));
+            let try_store = a.try_store.as_ref().map(|try_store| {
+                let try_store_doc = d(format!(
+                    "Sets `{name}` (as `{store}` does) if the field's validator accepts `value`.\n\n\
+                     # Errors\n\n\
+                     The validator's error, boxed; `{name}` is then left as it was."
+                ));
+                let check = Self::helper_ident("validate", f);
+                quote! {
+                    #try_store_doc
+                    pub fn #try_store(&self, value: #ty) -> #p::Result<(), #p::BoxError> {
+                        Self::#check(&value)?;
+                        self.#store(value);
+                        #p::Ok(())
+                    }
+                }
+            });
             quote! {
                 #contains_doc
                 pub fn #contains(&self) -> bool {
@@ -932,20 +1015,47 @@ impl Gen<'_> {
 
                 #store_doc
                 pub fn #store(&self, value: #ty) {
-                    self.map.store(#key_expr, #value::#variant(value))
+                    let value = #value::#variant(value);
+                    let replaced = self.sync.write(|changes| {
+                        changes.wrote(|| #key_expr);
+                        self.map.swap(#key_expr, value)
+                    });
+                    drop(replaced);
                 }
 
                 #load_or_store_doc
                 pub fn #load_or_store(&self, value: #ty) -> #p::LoadOrStore<#ty> {
-                    self.map.load_or_store(#key_expr, #value::#variant(value)).map(Self::#from)
+                    // Set already: a read, no lock.
+                    if let #p::Some(current) = self.map.load(&#key_expr) {
+                        return #p::LoadOrStore::Loaded(Self::#from(current));
+                    }
+                    let value = #value::#variant(value);
+                    self.sync
+                        .write(|changes| {
+                            let result = self.map.load_or_store(#key_expr, value);
+                            changes.wrote_if(result.is_stored(), || #key_expr);
+                            result
+                        })
+                        .map(Self::#from)
                 }
 
                 #load_or_store_with_doc
                 pub fn #load_or_store_with(&self, make: impl FnOnce() -> #ty) -> #p::LoadOrStore<#ty> {
-                    self.map
-                        .load_or_store_with(#key_expr, || #value::#variant(make()))
+                    if let #p::Some(current) = self.map.load(&#key_expr) {
+                        return #p::LoadOrStore::Loaded(Self::#from(current));
+                    }
+                    // Built outside every lock; if another write wins meanwhile, it is dropped.
+                    let value = #value::#variant(make());
+                    self.sync
+                        .write(|changes| {
+                            let result = self.map.load_or_store(#key_expr, value);
+                            changes.wrote_if(result.is_stored(), || #key_expr);
+                            result
+                        })
                         .map(Self::#from)
                 }
+
+                #try_store
             }
         };
 
@@ -992,34 +1102,66 @@ impl Gen<'_> {
 
                 #swap_doc
                 pub fn #swap(&self, value: #ty) -> #p::Option<#ty> {
-                    self.map.swap(#key_expr, #value::#variant(value)).map(Self::#from)
+                    let value = #value::#variant(value);
+                    self.sync
+                        .write(|changes| {
+                            changes.wrote(|| #key_expr);
+                            self.map.swap(#key_expr, value)
+                        })
+                        .map(Self::#from)
                 }
 
                 #delete_doc
                 pub fn #delete(&self) -> bool {
-                    self.map.delete(&#key_expr)
+                    self.#load_and_delete().is_some()
                 }
 
                 #load_and_delete_doc
                 pub fn #load_and_delete(&self) -> #p::Option<#ty> {
-                    self.map.load_and_delete(&#key_expr).map(Self::#from)
+                    self.sync
+                        .write(|changes| {
+                            let old = self.map.load_and_delete(&#key_expr);
+                            changes.wrote_if(old.is_some(), || #key_expr);
+                            old
+                        })
+                        .map(Self::#from)
                 }
 
                 #cas_doc
                 pub fn #compare_and_swap(&self, old: #ty, new: #ty) -> bool #partial_eq {
-                    self.map.compare_and_swap(&#key_expr, &#value::#variant(old), #value::#variant(new))
+                    let (old, new) = (#value::#variant(old), #value::#variant(new));
+                    self.sync.write(|changes| {
+                        let swapped = self.map.compare_and_swap(&#key_expr, &old, new);
+                        changes.wrote_if(swapped, || #key_expr);
+                        swapped
+                    })
                 }
 
                 #cad_doc
                 pub fn #compare_and_delete(&self, old: #ty) -> bool #partial_eq {
-                    self.map.compare_and_delete(&#key_expr, &#value::#variant(old))
+                    let old = #value::#variant(old);
+                    self.sync.write(|changes| {
+                        let deleted = self.map.compare_and_delete(&#key_expr, &old);
+                        changes.wrote_if(deleted, || #key_expr);
+                        deleted
+                    })
                 }
 
                 #update_doc
                 pub fn #update(&self, mut f: impl FnMut(&#ty) -> #ty) -> #p::Option<#ty> #partial_eq {
-                    self.map
-                        .update(&#key_expr, |value| #value::#variant(f(Self::#by_ref(value))))
-                        .map(Self::#from)
+                    loop {
+                        let current = self.map.load(&#key_expr)?;
+                        // `f` runs outside every lock; the swap below fails if a write came first.
+                        let new = #value::#variant(f(Self::#by_ref(&current)));
+                        let swapped = self.sync.write(|changes| {
+                            let swapped = self.map.compare_and_swap(&#key_expr, &current, #p::Clone::clone(&new));
+                            changes.wrote_if(swapped, || #key_expr);
+                            swapped
+                        });
+                        if swapped {
+                            return #p::Some(Self::#from(new));
+                        }
+                    }
                 }
             }
         } else {
@@ -1071,47 +1213,85 @@ impl Gen<'_> {
 
                 #swap_doc
                 pub fn #swap(&self, value: #ty) -> #ty {
-                    self.map.swap(#key_expr, #value::#variant(value)).map_or_else(Self::#default_fn, Self::#from)
+                    let value = #value::#variant(value);
+                    self.sync
+                        .write(|changes| {
+                            changes.wrote(|| #key_expr);
+                            self.map.swap(#key_expr, value)
+                        })
+                        .map_or_else(Self::#default_fn, Self::#from)
                 }
 
                 #delete_doc
                 pub fn #delete(&self) -> bool {
-                    self.map.delete(&#key_expr)
+                    let old = self.sync.write(|changes| {
+                        let old = self.map.load_and_delete(&#key_expr);
+                        changes.wrote_if(old.is_some(), || #key_expr);
+                        old
+                    });
+                    old.is_some()
                 }
 
                 #load_and_delete_doc
                 pub fn #load_and_delete(&self) -> #ty {
-                    self.map.load_and_delete(&#key_expr).map_or_else(Self::#default_fn, Self::#from)
+                    self.sync
+                        .write(|changes| {
+                            let old = self.map.load_and_delete(&#key_expr);
+                            changes.wrote_if(old.is_some(), || #key_expr);
+                            old
+                        })
+                        .map_or_else(Self::#default_fn, Self::#from)
                 }
 
                 #cas_doc
                 pub fn #compare_and_swap(&self, old: #ty, new: #ty) -> bool #partial_eq {
-                    #p::compare_and_swap_or_default(
-                        &self.map,
-                        #key_expr,
-                        #value::#variant(old),
-                        #value::#variant(new),
-                        #value::#variant(Self::#default_fn()),
-                    )
+                    let (old, new) = (#value::#variant(old), #value::#variant(new));
+                    let default = #value::#variant(Self::#default_fn());
+                    self.sync.write(|changes| {
+                        let swapped = #p::compare_and_swap_or_default(&self.map, #key_expr, old, new, default);
+                        changes.wrote_if(swapped, || #key_expr);
+                        swapped
+                    })
                 }
 
                 #cad_doc
                 pub fn #compare_and_delete(&self, old: #ty) -> bool #partial_eq {
-                    #p::compare_and_delete_or_default(
-                        &self.map,
-                        #key_expr,
-                        #value::#variant(old),
-                        #value::#variant(Self::#default_fn()),
-                    )
+                    let old = #value::#variant(old);
+                    let default = #value::#variant(Self::#default_fn());
+                    self.sync.write(|changes| {
+                        if self.map.compare_and_delete(&#key_expr, &old) {
+                            changes.wrote(|| #key_expr);
+                            return true;
+                        }
+                        // Unset already: it holds the default, which is what deleting gives.
+                        old == default && !self.map.contains_key(&#key_expr)
+                    })
                 }
 
                 #update_doc
                 pub fn #update(&self, mut f: impl FnMut(&#ty) -> #ty) -> #ty #partial_eq {
                     let default = Self::#default_fn();
-                    let new = self.map.compute(#key_expr, |current| {
-                        #p::Some(#value::#variant(f(current.map_or(&default, Self::#by_ref))))
-                    });
-                    new.map_or(default, Self::#from)
+                    loop {
+                        let current = self.map.load(&#key_expr);
+                        // `f` runs outside every lock; the write below fails if a write came first.
+                        let new = #value::#variant(f(current.as_ref().map_or(&default, Self::#by_ref)));
+                        let stored = self.sync.write(|changes| {
+                            let stored = match &current {
+                                #p::Some(current) => {
+                                    self.map.compare_and_swap(&#key_expr, current, #p::Clone::clone(&new))
+                                }
+                                #p::None => self
+                                    .map
+                                    .load_or_store(#key_expr, #p::Clone::clone(&new))
+                                    .is_stored(),
+                            };
+                            changes.wrote_if(stored, || #key_expr);
+                            stored
+                        });
+                        if stored {
+                            return Self::#from(new);
+                        }
+                    }
                 }
             }
         };
@@ -1152,6 +1332,9 @@ impl Gen<'_> {
         let partial_eq = quote!(for<'__r> #value_ty: #p::PartialEq);
         // The backend is looked up by `&dyn KeyQuery`, which borrows the caller's `&__Q`.
         let q = quote!(&Self::#query(key) as &dyn #p::KeyQuery<#key_ty>);
+        // A write by `&Q` names its key to subscribers: the stored key, found while the writer
+        // lock is held (only when someone subscribes).
+        let recorded = quote!(changes.recording().then(|| #p::find_key(&self.map, #q)).flatten());
         let d = |summary: String| Self::field_doc(f, &summary);
 
         let get_doc = d(format!(
@@ -1223,33 +1406,63 @@ impl Gen<'_> {
 
             #store_doc
             pub fn #store(&self, key: #map_key, value: #map_value) {
-                self.map.store(#key::#variant(key), #value::#variant(value))
+                let replaced = self.#swap(key, value);
+                drop(replaced);
             }
 
             #swap_doc
             pub fn #swap(&self, key: #map_key, value: #map_value) -> #p::Option<#map_value> {
-                self.map.swap(#key::#variant(key), #value::#variant(value)).map(Self::#from)
+                let (key, value) = (#key::#variant(key), #value::#variant(value));
+                self.sync
+                    .write(|changes| {
+                        changes.wrote(|| #p::Clone::clone(&key));
+                        self.map.swap(key, value)
+                    })
+                    .map(Self::#from)
             }
 
             #delete_doc
             pub fn #delete<__Q>(&self, key: &__Q) -> bool #lookup {
-                self.map.delete(#q)
+                self.#load_and_delete(key).is_some()
             }
 
             #load_and_delete_doc
             pub fn #load_and_delete<__Q>(&self, key: &__Q) -> #p::Option<#map_value> #lookup {
-                self.map.load_and_delete(#q).map(Self::#from)
+                self.sync
+                    .write(|changes| {
+                        let recorded = #recorded;
+                        let old = self.map.load_and_delete(#q);
+                        if old.is_some() {
+                            changes.wrote_recorded(recorded);
+                        }
+                        old
+                    })
+                    .map(Self::#from)
             }
 
             #load_or_store_doc
             pub fn #load_or_store(&self, key: #map_key, value: #map_value) -> #p::LoadOrStore<#map_value> {
-                self.map.load_or_store(#key::#variant(key), #value::#variant(value)).map(Self::#from)
+                self.#load_or_store_with(key, || value)
             }
 
             #load_or_store_with_doc
             pub fn #load_or_store_with(&self, key: #map_key, make: impl FnOnce() -> #map_value) -> #p::LoadOrStore<#map_value> {
-                self.map
-                    .load_or_store_with(#key::#variant(key), || #value::#variant(make()))
+                let key = #key::#variant(key);
+                // Present already: a read, no lock.
+                if let #p::Some(current) = self.map.load(&key) {
+                    return #p::LoadOrStore::Loaded(Self::#from(current));
+                }
+                // Built outside every lock; if another write wins meanwhile, it is dropped.
+                let value = #value::#variant(make());
+                self.sync
+                    .write(|changes| {
+                        let recorded = changes.recording().then(|| #p::Clone::clone(&key));
+                        let result = self.map.load_or_store(key, value);
+                        if result.is_stored() {
+                            changes.wrote_recorded(recorded);
+                        }
+                        result
+                    })
                     .map(Self::#from)
             }
 
@@ -1257,23 +1470,52 @@ impl Gen<'_> {
             pub fn #compare_and_swap<__Q>(&self, key: &__Q, old: #map_value, new: #map_value) -> bool
             #lookup, #partial_eq
             {
-                self.map.compare_and_swap(#q, &#value::#variant(old), #value::#variant(new))
+                let (old, new) = (#value::#variant(old), #value::#variant(new));
+                self.sync.write(|changes| {
+                    let recorded = #recorded;
+                    let swapped = self.map.compare_and_swap(#q, &old, new);
+                    if swapped {
+                        changes.wrote_recorded(recorded);
+                    }
+                    swapped
+                })
             }
 
             #cad_doc
             pub fn #compare_and_delete<__Q>(&self, key: &__Q, old: #map_value) -> bool
             #lookup, #partial_eq
             {
-                self.map.compare_and_delete(#q, &#value::#variant(old))
+                let old = #value::#variant(old);
+                self.sync.write(|changes| {
+                    let recorded = #recorded;
+                    let deleted = self.map.compare_and_delete(#q, &old);
+                    if deleted {
+                        changes.wrote_recorded(recorded);
+                    }
+                    deleted
+                })
             }
 
             #update_doc
             pub fn #update<__Q>(&self, key: &__Q, mut f: impl FnMut(&#map_value) -> #map_value) -> #p::Option<#map_value>
             #lookup, #partial_eq
             {
-                self.map
-                    .update(#q, |value| #value::#variant(f(Self::#by_ref(value))))
-                    .map(Self::#from)
+                loop {
+                    let current = self.map.load(#q)?;
+                    // `f` runs outside every lock; the swap below fails if a write came first.
+                    let new = #value::#variant(f(Self::#by_ref(&current)));
+                    let swapped = self.sync.write(|changes| {
+                        let swapped = self.map.compare_and_swap(#q, &current, #p::Clone::clone(&new));
+                        if swapped {
+                            let recorded = #recorded;
+                            changes.wrote_recorded(recorded);
+                        }
+                        swapped
+                    });
+                    if swapped {
+                        return #p::Some(Self::#from(new));
+                    }
+                }
             }
 
             #range_doc
@@ -1285,196 +1527,6 @@ impl Gen<'_> {
                         _ => true,
                     }
                 })
-            }
-        }
-    }
-}
-
-impl Gen<'_> {
-    fn load_struct(&self, struct_ty: &TokenStream) -> TokenStream {
-        let krate = &self.krate;
-        let p = quote!(#krate::__private);
-        let key = &self.names.key;
-        let value = &self.names.value;
-        let missing = &self.names.missing_fields;
-        let struct_ident = self.struct_ident();
-        let mut bounds = Vec::new();
-        let mut reads = Vec::new();
-        let mut required = Vec::new();
-        let mut map_vecs = Vec::new();
-        let mut range_arms = Vec::new();
-        let mut inits = Vec::new();
-        for field in &self.input.fields {
-            let ident = field.ident;
-            let ty = field.ty;
-            if field.attrs.skip.is_some() {
-                inits.push(
-                    quote_spanned!(ast::type_span(ty)=> #ident: <#ty as #p::Default>::default()),
-                );
-                bounds.push(lenient(ty, quote!(#p::Default)));
-                continue;
-            }
-            let Some(f) = self.fields.iter().find(|f| std::ptr::eq(f.field, field)) else {
-                continue;
-            };
-            let variant = &f.variant;
-            match f.kind {
-                FieldKind::Map {
-                    key: map_key,
-                    value: map_value,
-                } => {
-                    let entries = format_ident!("__entries_{}", syn::ext::IdentExt::unraw(ident));
-                    map_vecs.push(quote!(let mut #entries = #p::Vec::new();));
-                    range_arms.push(quote! {
-                        #key::#variant(_) => {
-                            if let (#key::#variant(key), #value::#variant(value)) =
-                                (#p::Clone::clone(key), #p::Clone::clone(value))
-                            {
-                                #entries.push((key, value));
-                            }
-                        }
-                    });
-                    inits.push(quote!(#ident: #p::FromIterator::from_iter(#entries)));
-                    bounds.push(lenient(
-                        ty,
-                        quote!(#p::FromIterator<(#map_key, #map_value)>),
-                    ));
-                }
-                _ => {
-                    let get = &f.accessors.get;
-                    reads.push(quote!(let #ident = self.#get();));
-                    if self.default_expr(f).is_some() {
-                        inits.push(quote!(#ident));
-                    } else {
-                        let name = &f.key_name;
-                        required.push((ident, name));
-                    }
-                }
-            }
-        }
-        let range = if map_vecs.is_empty() {
-            quote!()
-        } else {
-            quote! {
-                self.map.range(|key, value| {
-                    #[allow(unreachable_patterns)]
-                    match key {
-                        #(#range_arms)*
-                        _ => {}
-                    }
-                    true
-                });
-            }
-        };
-        let required_idents: Vec<&Ident> = required.iter().map(|(ident, _)| *ident).collect();
-        let required_names: Vec<&String> = required.iter().map(|(_, name)| *name).collect();
-        let build = quote!(#struct_ident { #(#inits,)* #(#required_idents,)* });
-        let body = if required.is_empty() {
-            quote!(#p::Ok(#build))
-        } else {
-            quote! {
-                match (#(#required_idents,)*) {
-                    (#(#p::Some(#required_idents),)*) => #p::Ok(#build),
-                    (#(#required_idents,)*) => {
-                        let mut fields = #p::Vec::new();
-                        #(
-                            if #required_idents.is_none() {
-                                fields.push(#required_names);
-                            }
-                        )*
-                        #p::Err(#missing { fields })
-                    }
-                }
-            }
-        };
-        let load_doc = doc(&format!(
-            "Rebuilds a [`{struct_ident}`] from the registry: each field's value, its default if \
-             it is unset and has one, `Default::default()` for `skip` fields, and the entries of \
-             each `map` field.\n\n\
-             Fails, naming them, if fields without a default are unset. The fields are read one \
-             after another, not as one snapshot."
-        ));
-        quote! {
-            #load_doc
-            pub fn load_struct(&self) -> #p::Result<#struct_ty, #missing>
-            where #(#bounds,)*
-            {
-                #(#reads)*
-                #(#map_vecs)*
-                #range
-                #body
-            }
-        }
-    }
-
-    fn store_struct(&self, struct_ty: &TokenStream) -> TokenStream {
-        let krate = &self.krate;
-        let p = quote!(#krate::__private);
-        let key = &self.names.key;
-        let value = &self.names.value;
-        let struct_ident = self.struct_ident();
-        let mut pattern = Vec::new();
-        let mut stores = Vec::new();
-        let mut map_variants = Vec::new();
-        for field in &self.input.fields {
-            let ident = field.ident;
-            let Some(f) = self.fields.iter().find(|f| std::ptr::eq(f.field, field)) else {
-                pattern.push(quote!(#ident: _));
-                continue;
-            };
-            pattern.push(quote!(#ident));
-            let variant = &f.variant;
-            match f.kind {
-                FieldKind::Map { .. } => {
-                    map_variants.push(variant);
-                    stores.push(quote! {
-                        for (key, value) in #ident {
-                            let key = #key::#variant(key);
-                            fresh.insert(#p::Clone::clone(&key));
-                            self.map.store(key, #value::#variant(value));
-                        }
-                    });
-                }
-                _ => {
-                    let store = &f.accessors.store;
-                    stores.push(quote!(self.#store(#ident);));
-                }
-            }
-        }
-        let (fresh, stale) = if map_variants.is_empty() {
-            (quote!(), quote!())
-        } else {
-            (
-                quote!(let mut fresh = #p::HashSet::new();),
-                quote! {
-                    // Entries of `map` fields that `value` does not have go, after the new ones
-                    // are in, so a reader never sees a map field emptier than either version.
-                    let mut stale = #p::Vec::new();
-                    self.map.range(|key, _| {
-                        if matches!(key, #(#key::#map_variants(_))|*) && !fresh.contains(key) {
-                            stale.push(#p::Clone::clone(key));
-                        }
-                        true
-                    });
-                    for key in stale {
-                        self.map.delete(&key);
-                    }
-                },
-            )
-        };
-        let store_doc = doc(
-            "Stores every field of `value`: each plain field is set, and each `map` field gets \
-             exactly the entries of `value` (others are removed). `skip` fields are dropped.\n\n\
-             The fields are written one after another: a concurrent reader may see some fields \
-             of `value` and some of the registry's earlier values.",
-        );
-        quote! {
-            #store_doc
-            pub fn store_struct(&self, value: #struct_ty) {
-                let #struct_ident { #(#pattern,)* } = value;
-                #fresh
-                #(#stores)*
-                #stale
             }
         }
     }

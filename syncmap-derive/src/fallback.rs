@@ -45,6 +45,7 @@ pub(crate) fn expand(input: &DeriveInput, name: Option<&Ident>) -> TokenStream {
         &registry_generics,
         quote!(#phantom, ::core::marker::PhantomData<M>),
     );
+    let batch = stub(&names.batch, generics, phantom.clone());
     let no_generics = syn::Generics::default();
     let key_error = stub(&names.key_error, &no_generics, quote!());
     let missing = stub(&names.missing_fields, &no_generics, quote!());
@@ -52,6 +53,7 @@ pub(crate) fn expand(input: &DeriveInput, name: Option<&Ident>) -> TokenStream {
         #key
         #value
         #registry
+        #batch
         #key_error
         #missing
     }

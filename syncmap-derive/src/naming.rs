@@ -14,6 +14,7 @@ pub(crate) struct TypeNames {
     pub(crate) registry: Ident,
     pub(crate) key_error: Ident,
     pub(crate) missing_fields: Ident,
+    pub(crate) batch: Ident,
 }
 
 impl TypeNames {
@@ -26,6 +27,7 @@ impl TypeNames {
             registry: format_ident!("{}Registry", base, span = span),
             key_error: format_ident!("{}KeyError", base, span = span),
             missing_fields: format_ident!("{}MissingFields", base, span = span),
+            batch: format_ident!("{}Batch", base, span = span),
         }
     }
 }
@@ -38,6 +40,11 @@ pub(crate) const REGISTRY_METHODS: &[&str] = &[
     "into_map",
     "load_struct",
     "store_struct",
+    "snapshot",
+    "update",
+    "version",
+    "wait_for_change",
+    "subscribe",
 ];
 
 /// `timeout_secs` -> `TimeoutSecs`: the field's variant in the key and value enums.
@@ -74,6 +81,8 @@ pub(crate) struct Accessors {
     pub(crate) update: Ident,
     /// `map` fields only.
     pub(crate) range: Option<Ident>,
+    /// Plain fields with `#[registry(validate = ...)]` only.
+    pub(crate) try_store: Option<Ident>,
 }
 
 impl Accessors {
@@ -100,6 +109,10 @@ impl Accessors {
                 FieldKind::Map { .. } => Some(prefixed("range")),
                 _ => None,
             },
+            try_store: match field.kind() {
+                FieldKind::Plain if field.attrs.validate.is_some() => Some(prefixed("try_store")),
+                _ => None,
+            },
         }
     }
 
@@ -120,6 +133,7 @@ impl Accessors {
         ]
         .into_iter()
         .chain(&self.range)
+        .chain(&self.try_store)
     }
 }
 

@@ -44,6 +44,20 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
                 "`rename` cannot be used with `skip`: a skipped field has no key",
             );
         }
+        if let Some(secret) = attrs.secret {
+            cx.error_at(
+                secret,
+                "`secret` cannot be used with `skip`: a skipped field is not in the registry, \
+                 so no generated `Debug` prints it",
+            );
+        }
+        if let Some(validate) = &attrs.validate {
+            cx.error_spanned_by(
+                validate,
+                "`validate` cannot be used with `skip`: a skipped field is never written to the \
+                 registry",
+            );
+        }
         return;
     }
     if attrs.map.is_some() {
@@ -51,6 +65,13 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
             cx.error_at(
                 default.keyword,
                 "`default` cannot be used with `map`: a `map` field with no entries rebuilds as an empty map",
+            );
+        }
+        if let Some(validate) = &attrs.validate {
+            cx.error_spanned_by(
+                validate,
+                "`validate` cannot be used with `map`: check a `map` field's entries in the \
+                 struct's validator, `#[registry(validate = ...)]` on the struct",
             );
         }
         if ast::map_types(field.ty).is_none() {
