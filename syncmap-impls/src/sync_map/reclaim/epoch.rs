@@ -13,7 +13,12 @@ pub(crate) struct Reclaimer {
     /// The global epoch; on its own cache line, since every guard reads it.
     epoch: PaddedEpoch,
     slots: Slots,
+    /// Distinct for every reclaimer ever created, so a thread can cache its slot by it.
+    id: u64,
 }
+
+/// Hands out reclaimer ids; never reused, so a stale cached slot can never match a new map.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 #[repr(align(128))]
 struct PaddedEpoch(AtomicU64);
@@ -39,15 +44,18 @@ impl Reclaimer {
         Self {
             epoch: PaddedEpoch(AtomicU64::new(1)),
             slots: Slots::new(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
     /// Starts an operation.
     #[inline]
     pub(crate) fn enter(&self) -> Guard<'_> {
-        let slot = match thread_id::current() {
-            Some(number) => self.slots.get(number),
-            None => self.enter_without_thread_number(),
+        let slot = match thread_id::cached_slot(self.id) {
+            // SAFETY: cached by `find_slot` for this reclaimer, whose slots live as long as it
+            // does; the cache is cleared when the thread gives its number up.
+            Some(slot) => unsafe { &*slot },
+            None => self.find_slot(),
         };
         let depth = slot.depth.load(Ordering::Relaxed);
         slot.depth.store(depth + 1, Ordering::Relaxed);
@@ -63,13 +71,25 @@ impl Reclaimer {
         }
     }
 
-    /// A thread whose thread-locals are being destroyed borrows a number for one operation.
+    /// This thread's slot, found by its number and cached for the next `enter`. A thread whose
+    /// thread-locals are being destroyed borrows a number for one operation instead.
     #[cold]
     #[inline(never)]
-    fn enter_without_thread_number(&self) -> &Slot {
-        let slot = self.slots.get(thread_id::acquire_temporary());
-        slot.temporary.store(true, Ordering::Relaxed);
-        slot
+    fn find_slot(&self) -> &Slot {
+        match thread_id::current() {
+            Some(number) => {
+                let slot = self.slots.get(number);
+                thread_id::cache_slot(self.id, slot);
+                slot
+            }
+            None => {
+                let slot = self.slots.get(thread_id::acquire_temporary());
+                slot.temporary.store(true, Ordering::Relaxed);
+                // Zero sends the end of the operation to `leave_slow`, which gives it back.
+                slot.collect_at.store(0, Ordering::Relaxed);
+                slot
+            }
+        }
     }
 
     /// Advances the epoch and frees what `slot`'s thread retired before every live guard began.
@@ -126,15 +146,33 @@ impl Drop for Guard<'_> {
         if depth == 0 {
             // Everything this thread read is done with before the slot says so.
             self.slot.epoch.store(0, Ordering::Release);
-            let collect_at = self.slot.collect_at.load(Ordering::Relaxed);
             // SAFETY: this thread owns `self.slot`.
-            if unsafe { self.slot.bag_len() } >= collect_at.max(Reclaimer::COLLECT_AT) {
-                self.reclaimer.collect(self.slot);
+            if unsafe { self.slot.bag_len() } >= self.slot.collect_at.load(Ordering::Relaxed) {
+                self.leave_slow();
             }
-            if self.slot.temporary.load(Ordering::Relaxed) {
-                self.slot.temporary.store(false, Ordering::Relaxed);
-                thread_id::release_temporary(self.slot.number);
-            }
+        }
+    }
+}
+
+impl Guard<'_> {
+    /// The end of an outermost guard with work to do: a full bag to collect, or a borrowed
+    /// thread number to give back.
+    #[cold]
+    #[inline(never)]
+    fn leave_slow(&self) {
+        let slot = self.slot;
+        let temporary = slot.temporary.load(Ordering::Relaxed);
+        if temporary {
+            slot.temporary.store(false, Ordering::Relaxed);
+            slot.collect_at
+                .store(Reclaimer::COLLECT_AT, Ordering::Relaxed);
+        }
+        // SAFETY: this thread owns `slot` (or borrows its number until the end of this call).
+        if unsafe { slot.bag_len() } >= Reclaimer::COLLECT_AT {
+            self.reclaimer.collect(slot);
+        }
+        if temporary {
+            thread_id::release_temporary(slot.number);
         }
     }
 }

@@ -18,7 +18,8 @@ pub(super) struct Slot {
     pub(super) depth: AtomicU32,
     /// The bag length at which the owning thread next collects; raised while objects cannot
     /// be freed (another thread holds an old guard) so that collecting does not repeat on every
-    /// operation. Only the owning thread touches it.
+    /// operation, and 0 while a number is borrowed, to send the end of the operation to the
+    /// slow path. Only the owning thread touches it.
     pub(super) collect_at: AtomicUsize,
     /// The thread number this slot belongs to.
     pub(super) number: usize,
@@ -43,7 +44,7 @@ impl Slot {
         Self {
             epoch: AtomicU64::new(0),
             depth: AtomicU32::new(0),
-            collect_at: AtomicUsize::new(0),
+            collect_at: AtomicUsize::new(super::epoch::Reclaimer::COLLECT_AT),
             number,
             temporary: AtomicBool::new(false),
             bag: UnsafeCell::new(Vec::new()),

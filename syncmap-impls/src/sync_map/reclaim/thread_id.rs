@@ -2,7 +2,12 @@
 //! must stay few even when threads come and go (a thread's number is freed when it exits and
 //! handed to the next new thread, which then inherits its slots).
 
+use std::cell::Cell;
+use std::ptr;
+
 use parking_lot::Mutex;
+
+use super::slots::Slot;
 
 /// Numbers freed by exited threads, and the next never-used number.
 struct Allocator {
@@ -39,14 +44,40 @@ impl Drop for ThreadNumber {
     }
 }
 
+/// The current thread's number, held until the thread exits.
+struct Current(ThreadNumber);
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        // The number goes back to the allocator: the cached slot is no longer this thread's.
+        LAST_SLOT.set((0, ptr::null()));
+    }
+}
+
 thread_local! {
-    static CURRENT: ThreadNumber = ThreadNumber::acquire();
+    static CURRENT: Current = Current(ThreadNumber::acquire());
+    /// The reclaimer this thread entered last (by id) and its slot there: the read path finds
+    /// its slot with one thread-local load while a thread keeps using one map. No destructor,
+    /// so it stays readable while other thread-locals are destroyed.
+    static LAST_SLOT: Cell<(u64, *const Slot)> = const { Cell::new((0, ptr::null())) };
+}
+
+/// The slot cached for reclaimer `id`, if it is the one this thread entered last.
+#[inline]
+pub(super) fn cached_slot(id: u64) -> Option<*const Slot> {
+    let (cached_id, slot) = LAST_SLOT.get();
+    (cached_id == id).then_some(slot)
+}
+
+/// Remembers `slot` as this thread's own slot in reclaimer `id`.
+pub(super) fn cache_slot(id: u64, slot: &Slot) {
+    LAST_SLOT.set((id, slot));
 }
 
 /// The current thread's number, or `None` while its thread-locals are being destroyed.
 #[inline]
 pub(super) fn current() -> Option<usize> {
-    CURRENT.try_with(ThreadNumber::get).ok()
+    CURRENT.try_with(|current| current.0.get()).ok()
 }
 
 /// A number for a thread whose own is gone (a map used from another thread-local's
