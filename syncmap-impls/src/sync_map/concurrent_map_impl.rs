@@ -18,6 +18,37 @@ use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
 use super::slow_path::Deferred;
 
+/// A value offered to a locked section: a key that the lock-free look did not find in `read` is
+/// most likely new, so its entry is allocated before taking `mu`, keeping allocation out of the
+/// critical section that every writer of a new key waits for.
+enum Offered<V> {
+    Value(V),
+    NewEntry(EntryPtr<V>),
+}
+
+impl<V> Offered<V> {
+    fn for_key_missing_from_read(value: V) -> Self {
+        Self::NewEntry(EntryPtr::new(value))
+    }
+
+    /// The value, for a key that turned out to be present after all.
+    fn into_value(self) -> V {
+        match self {
+            Self::Value(value) => value,
+            // SAFETY: an `Offered` entry is published only by `into_entry`, which consumes it.
+            Self::NewEntry(entry) => unsafe { entry.into_value() },
+        }
+    }
+
+    /// An entry to publish for a new key.
+    fn into_entry(self) -> EntryPtr<V> {
+        match self {
+            Self::Value(value) => EntryPtr::new(value),
+            Self::NewEntry(entry) => entry,
+        }
+    }
+}
+
 /// What the locked half of `load_or_store` found or did. The references stay valid until the
 /// guard ends, even if the entry leaves the map once `mu` is released.
 enum LockedLoadOrStore<'g, V> {
@@ -60,12 +91,12 @@ where
     /// `store` and `swap`: Go 1.20's `Swap`. Returns the previous value, unlinked.
     fn swap_entry(&self, key: K, value: V, guard: &Guard<'_>) -> Option<Unlinked<V>> {
         let read = self.load_read(guard);
-        let value = match read.m.get(&key) {
+        let offered = match read.m.get(&key) {
             Some(entry) => match entry.get(guard).try_swap(value, guard) {
                 Ok(previous) => return previous,
-                Err(value) => value,
+                Err(value) => Offered::Value(value),
             },
-            None => value,
+            None => Offered::for_key_missing_from_read(value),
         };
         let mut deferred = Deferred::nothing();
         let previous = {
@@ -73,13 +104,13 @@ where
             let read = self.load_read(guard);
             if let Some(&entry) = read.m.get(&key) {
                 self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
-                entry.get(guard).swap_locked(value)
+                entry.get(guard).swap_locked(offered.into_value())
             } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
                 deferred.spare_key = Some(key);
-                entry.get(guard).swap_locked(value)
+                entry.get(guard).swap_locked(offered.into_value())
             } else {
                 let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
-                dirty.insert(key, EntryPtr::new(value));
+                dirty.insert(key, offered.into_entry());
                 None
             }
         };
@@ -91,7 +122,7 @@ where
     fn load_or_store_locked<'g>(
         &'g self,
         key: K,
-        value: V,
+        offered: Offered<V>,
         guard: &'g Guard<'_>,
     ) -> LockedLoadOrStore<'g, V> {
         let mut deferred = Deferred::nothing();
@@ -105,7 +136,7 @@ where
                 deferred.spare_key = Some(key);
                 (entry, true)
             } else {
-                let entry = EntryPtr::new(value);
+                let entry = offered.into_entry();
                 let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
                 dirty.insert(key, entry);
                 drop(state);
@@ -113,7 +144,10 @@ where
                 let stored = entry.get(guard).load(guard);
                 return LockedLoadOrStore::Stored(stored.expect("a new entry holds its value"));
             };
-            let outcome = match entry.get(guard).try_load_or_store(value, guard) {
+            let outcome = match entry
+                .get(guard)
+                .try_load_or_store(offered.into_value(), guard)
+            {
                 TryLoadOrStore::Loaded(found, offered) => LockedLoadOrStore::Loaded(found, offered),
                 TryLoadOrStore::Stored(stored) => LockedLoadOrStore::Stored(stored),
                 TryLoadOrStore::Expunged(_) => {
@@ -142,7 +176,7 @@ where
     {
         let guard = self.reclaimer.enter();
         let read = self.load_read(&guard);
-        let value = match read.m.get(&key) {
+        let offered = match read.m.get(&key) {
             Some(entry) => {
                 let entry = entry.get(&guard);
                 if let Some(found) = entry.load(&guard) {
@@ -156,7 +190,7 @@ where
                         return LoadOrStore::Loaded(found);
                     }
                     TryLoadOrStore::Stored(stored) => return LoadOrStore::Stored(stored.clone()),
-                    TryLoadOrStore::Expunged(value) => value,
+                    TryLoadOrStore::Expunged(value) => Offered::Value(value),
                 }
             }
             None => {
@@ -169,10 +203,10 @@ where
                 {
                     return LoadOrStore::Loaded(found.clone());
                 }
-                make()
+                Offered::for_key_missing_from_read(make())
             }
         };
-        let result = match self.load_or_store_locked(key, value, &guard) {
+        let result = match self.load_or_store_locked(key, offered, &guard) {
             LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);

@@ -344,6 +344,19 @@ impl<V> EntryPtr<V> {
         unsafe { self.0.as_ref() }
     }
 
+    /// Takes the value back out of an entry that was never published, freeing the entry.
+    ///
+    /// # Safety
+    ///
+    /// The entry came from [`new`](Self::new) and was never put into a map.
+    pub(super) unsafe fn into_value(self) -> V {
+        // SAFETY: never published, so this is the only pointer to the entry, boxed in `new`.
+        let entry = unsafe { Box::from_raw(self.0.as_ptr()) };
+        let slot = entry.p.swap(ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: `new` boxed a value into `p`, and nothing else saw it.
+        unsafe { unbox(slot) }
+    }
+
     /// Hands the entry to the reclaimer.
     ///
     /// # Safety
