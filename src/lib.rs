@@ -235,3 +235,8 @@ pub use crate::__private::{RegistryChange, RegistrySubscription};
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// The README's code blocks, run as doctests so that the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
