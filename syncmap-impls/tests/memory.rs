@@ -1,0 +1,236 @@
+//! Memory: bounded internal size under store/delete churn beside one long-lived key (Go's issue
+//! 40999), every key and value dropped exactly once under concurrent use, and a deleted value
+//! dropped promptly, while the map lives and without waiting for a promotion.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+
+use support::rng::{Rng, seed};
+use support::scaled;
+use syncmap_core::ConcurrentMap;
+use syncmap_impls::{MutexMap, RwLockMap, SyncMap};
+
+/// `read` plus `dirty` entries.
+fn internal_size<K, V>(map: &SyncMap<K, V>) -> usize {
+    let stats = map.stats();
+    stats.read_len + stats.dirty_len.unwrap_or(0)
+}
+
+/// Each new key is stored and deleted while only in `dirty` (Go's issue 40999: `LoadAndDelete`
+/// left it there), or stored, promoted into `read`, and deleted there (the rebuild of `dirty`
+/// must expunge it so the next promotion drops it); one key lives throughout.
+#[test]
+fn sync_map_stays_small_under_churn_beside_a_long_lived_key() {
+    let map = SyncMap::new();
+    map.store(u64::MAX, 0);
+    let mut largest = 0;
+    for key in 0..scaled(20_000, 200) as u64 {
+        map.store(key, key);
+        if key % 2 == 0 {
+            assert_eq!(map.load_and_delete(&key), Some(key)); // while in `dirty` only
+        } else {
+            for _ in 0..4 {
+                assert_eq!(map.load(&key), Some(key)); // misses promote it into `read`
+            }
+            assert!(map.delete(&key)); // deleted in `read`: nil, expunged at the next rebuild
+        }
+        largest = largest.max(internal_size(&map));
+    }
+    assert!(largest <= 8, "read + dirty grew to {largest} entries");
+    assert_eq!(map.len(), 1);
+    assert_eq!(map.load(&u64::MAX), Some(0));
+}
+
+/// The same churn from two threads on disjoint keys.
+#[test]
+fn sync_map_stays_small_under_concurrent_churn() {
+    let map = SyncMap::new();
+    map.store(u64::MAX, 0);
+    let largest = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for thread in 0..2u64 {
+            let (map, largest) = (&map, &largest);
+            s.spawn(move || {
+                for i in 0..scaled(10_000, 100) as u64 {
+                    let key = 2 * i + thread;
+                    map.store(key, key);
+                    map.load(&key);
+                    map.load(&key);
+                    map.delete(&key);
+                    if i % 64 == 0 {
+                        largest.fetch_max(internal_size(map), Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let largest = largest.into_inner().max(internal_size(&map));
+    assert!(largest <= 64, "read + dirty grew to {largest} entries");
+    assert_eq!(map.len(), 1);
+}
+
+/// Live instances, by id, to tell leaks from double drops.
+#[derive(Debug, Default)]
+struct Ledger {
+    live: Mutex<HashSet<u64>>,
+    next: AtomicUsize,
+    double_drops: AtomicUsize,
+}
+
+impl Ledger {
+    fn register(&self) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) as u64;
+        self.live.lock().unwrap().insert(id);
+        id
+    }
+
+    fn live(&self) -> usize {
+        self.live.lock().unwrap().len()
+    }
+}
+
+/// A key or value that registers each instance, clones included.
+#[derive(Debug)]
+struct Tracked {
+    payload: u32,
+    id: u64,
+    ledger: Arc<Ledger>,
+}
+
+impl Tracked {
+    fn new(payload: u32, ledger: &Arc<Ledger>) -> Self {
+        Self {
+            payload,
+            id: ledger.register(),
+            ledger: Arc::clone(ledger),
+        }
+    }
+}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        Self::new(self.payload, &self.ledger)
+    }
+}
+
+impl PartialEq for Tracked {
+    fn eq(&self, other: &Self) -> bool {
+        self.payload == other.payload
+    }
+}
+
+impl Eq for Tracked {}
+
+impl std::hash::Hash for Tracked {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.payload.hash(state);
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if !self.ledger.live.lock().unwrap().remove(&self.id) {
+            self.ledger.double_drops.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Four threads make random calls with tracked keys and values on eight shared keys; once the
+/// map is dropped, every instance ever created has been dropped exactly once.
+fn drops_exactly_once<M: ConcurrentMap<Tracked, Tracked> + Sync>(map: M) {
+    let ledger = Arc::new(Ledger::default());
+    let seed = seed();
+    let start = Barrier::new(4);
+    thread::scope(|s| {
+        for thread in 0..4 {
+            let (map, ledger, start) = (&map, &ledger, &start);
+            s.spawn(move || {
+                let mut rng = Rng::new(seed, thread);
+                let t = |n: u32| Tracked::new(n, ledger);
+                start.wait();
+                for _ in 0..scaled(2_000, 20) {
+                    let (k, v, w) = (rng.below(8), rng.below(3), rng.below(3));
+                    match rng.below(11) {
+                        0 => drop(map.load(&t(k))),
+                        1 => map.store(t(k), t(v)),
+                        2 => drop(map.load_or_store(t(k), t(v))),
+                        3 => drop(map.load_or_store_with(t(k), || t(v))),
+                        4 => drop(map.load_and_delete(&t(k))),
+                        5 => drop(map.delete(&t(k))),
+                        6 => drop(map.swap(t(k), t(v))),
+                        7 => drop(map.compare_and_swap(&t(k), &t(v), t(w))),
+                        8 => drop(map.compare_and_delete(&t(k), &t(v))),
+                        9 => map.range(|_, _| rng.below(4) != 0),
+                        _ if rng.below(8) == 0 => map.clear(),
+                        _ => drop(map.compute(t(k), |old| old.cloned())),
+                    }
+                }
+            });
+        }
+    });
+    assert!(
+        ledger.live() > 0,
+        "the map should hold something before it is dropped"
+    );
+    drop(map);
+    assert_eq!(
+        (ledger.live(), ledger.double_drops.load(Ordering::Relaxed)),
+        (0, 0),
+        "instances leaked, double drops (SYNCMAP_TEST_SEED={seed})"
+    );
+}
+
+#[test]
+fn mutex_map_drops_each_key_and_value_exactly_once() {
+    drops_exactly_once(MutexMap::new());
+}
+
+#[test]
+fn rwlock_map_drops_each_key_and_value_exactly_once() {
+    drops_exactly_once(RwLockMap::new());
+}
+
+#[test]
+fn sync_map_drops_each_key_and_value_exactly_once() {
+    drops_exactly_once(SyncMap::new());
+}
+
+/// Deleted values are retired and freed in batches: after deleting many values in `read`
+/// (lock-free, so no promotion happens) and a few more calls, all but the last batch must have
+/// been dropped, long before the map is.
+#[test]
+fn sync_map_drops_deleted_values_promptly() {
+    let ledger = Arc::new(Ledger::default());
+    let map = SyncMap::new();
+    let n = scaled(512, 64) as u32;
+    for k in 0..n {
+        map.store(k, Tracked::new(k, &ledger));
+    }
+    map.range(|_, _| true); // promote: every key is in `read`, deletes will not lock
+    let promotions = map.stats().promotions;
+    for k in 0..n {
+        assert!(map.delete(&k));
+    }
+    // A few more calls that retire something (replaced values of one key).
+    map.store(n, Tracked::new(0, &ledger));
+    map.range(|_, _| true);
+    for i in 0..64 {
+        map.store(n, Tracked::new(i, &ledger));
+    }
+    assert_eq!(
+        map.stats().promotions,
+        promotions + 1,
+        "only the range promoted"
+    );
+    let live = ledger.live();
+    assert!(
+        live <= 2 + 64,
+        "{live} values still alive of {n} deleted and 65 replaced; one batch may wait, not all"
+    );
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}
