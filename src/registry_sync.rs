@@ -454,8 +454,9 @@ impl<K: Send + 'static> RegistrySync<K> {
     /// this thread, unless another thread is delivering already (it then delivers this change
     /// too, in order) or this thread holds the writer lock further out.
     pub fn write<R>(&self, write: impl FnOnce(&mut Changes<K>) -> R) -> R {
-        match self.write_if(|| Ok::<(), core::convert::Infallible>(()), write) {
-            Ok(((), result)) => result,
+        let check = || Ok::<(), core::convert::Infallible>(());
+        match self.write_if(check, |(), changes| write(changes)) {
+            Ok(result) => result,
             Err(never) => match never {},
         }
     }
@@ -463,12 +464,12 @@ impl<K: Send + 'static> RegistrySync<K> {
     /// Like [`write`](Self::write), after `check` accepted the write: `check` runs under the
     /// writer lock but before the write starts (snapshots are not held up by it), so that what it
     /// checked is exactly the state the write applies to. If it fails, nothing is written and its
-    /// error is returned. What it returns on success is handed back, to be dropped after the lock.
+    /// error is returned; on success, what it returns is handed to `write`.
     pub fn write_if<C, E, R>(
         &self,
         check: impl FnOnce() -> Result<C, E>,
-        write: impl FnOnce(&mut Changes<K>) -> R,
-    ) -> Result<(C, R), E> {
+        write: impl FnOnce(C, &mut Changes<K>) -> R,
+    ) -> Result<R, E> {
         let outcome = 'locked: {
             let writer = self.writer.lock();
             let held = Held::new(&writer);
@@ -480,12 +481,12 @@ impl<K: Send + 'static> RegistrySync<K> {
                     record: writer.recording.get(),
                     keys: Vec::new(),
                 };
-                let result = write(&mut changes);
+                let result = write(checked, &mut changes);
                 if changes.changed {
                     writer.joined_changed.set(true);
                     writer.joined_keys.borrow_mut().append(&mut changes.keys);
                 }
-                return Ok((checked, result));
+                return Ok(result);
             }
             let checked = match check() {
                 Ok(checked) => checked,
@@ -509,14 +510,14 @@ impl<K: Send + 'static> RegistrySync<K> {
                     keys: Vec::new(),
                 },
             };
-            let result = write(&mut guard.changes);
+            let result = write(checked, &mut guard.changes);
             // Publishes: `seq` even again, waiters woken, the change queued if anyone listens.
             drop(guard);
             if !held.outermost() {
                 // Delivered when the outermost hold ends.
-                return Ok((checked, result));
+                return Ok(result);
             }
-            Ok((checked, result))
+            Ok(result)
         };
         self.deliver();
         outcome

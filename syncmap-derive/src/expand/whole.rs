@@ -377,12 +377,12 @@ impl Gen<'_> {
                 quote! {
                     #field_checks
                     let (candidate, replaced) = self.sync.write_if(
-                        || {
+                        move || {
                             let candidate = self.__candidate(&ops)?;
                             Self::__validate_struct(&candidate)?;
-                            #p::Ok::<_, #p::BoxError>(candidate)
+                            #p::Ok::<_, #p::BoxError>((candidate, ops))
                         },
-                        |changes| self.__apply(ops, changes),
+                        |(candidate, ops), changes| (candidate, self.__apply(ops, changes)),
                     )?;
                     drop(candidate);
                 },
