@@ -15,7 +15,7 @@ where
     rows: HashMap<K, V>,
     header: [u8; N],
     #[registry(default)]
-    version: u64,
+    revision: u64,
 }
 
 fn describe<K, V, const N: usize, M>(table: &TableRegistry<K, V, N, M>) -> String
@@ -30,7 +30,7 @@ where
         true
     });
     keys.sort();
-    format!("v{} {}", table.version(), keys.join(","))
+    format!("v{} {}", table.revision(), keys.join(","))
 }
 
 fn main() {

@@ -27,7 +27,18 @@ impl Gen<'_> {
     /// Whether a validator exists anywhere: whole-struct and batch writes then return a `Result`.
     pub(super) fn validates(&self) -> bool {
         self.input.attrs.validate.is_some()
-            || self.fields.iter().any(|f| f.field.attrs.validate.is_some())
+            || self
+                .fields
+                .iter()
+                .any(|f| Self::field_validator(f).is_some())
+    }
+
+    /// A plain field's validator; on a `map` field it is an error already, and ignored here.
+    fn field_validator<'f>(f: &'f FieldGen<'_>) -> Option<&'f syn::Path> {
+        match f.kind {
+            FieldKind::Plain => f.field.attrs.validate.as_ref(),
+            _ => None,
+        }
     }
 
     fn field_gen(&self, field: &ast::Field<'_>) -> Option<&FieldGen<'_>> {
@@ -220,7 +231,7 @@ impl Gen<'_> {
     /// `Self::__validate_{field}(&value.field)?;` for each validated field, then the struct's.
     fn validate_whole(&self, value: &TokenStream) -> TokenStream {
         let fields = self.fields.iter().filter_map(|f| {
-            f.field.attrs.validate.as_ref()?;
+            Self::field_validator(f)?;
             let ident = f.field.ident;
             let check = Self::helper_ident("validate", f);
             Some(quote!(Self::#check(&#value.#ident)?;))
@@ -351,7 +362,7 @@ impl Gen<'_> {
         let missing = &self.names.missing_fields;
         let validates = self.validates();
         let field_checks = self.fields.iter().filter_map(|f| {
-            f.field.attrs.validate.as_ref()?;
+            Self::field_validator(f)?;
             let variant = &f.variant;
             let check = Self::helper_ident("validate", f);
             Some(quote!((#key::#variant, #p::Some(#value::#variant(value))) => Self::#check(value)?,))
@@ -557,7 +568,7 @@ impl Gen<'_> {
             }
         });
         let fields = self.fields.iter().filter_map(|f| {
-            let path = f.field.attrs.validate.as_ref()?;
+            let path = Self::field_validator(f)?;
             let ty = f.field.ty;
             let name = Self::helper_ident("validate", f);
             let call = quote_spanned!(path.span()=> #p::run_validator::<#ty, _>(#path, value));
@@ -623,7 +634,7 @@ impl Gen<'_> {
                 }
                 _ => {
                     let ty = f.field.ty;
-                    let check = if f.field.attrs.validate.is_some() {
+                    let check = if Self::field_validator(f).is_some() {
                         " The field's validator checks the value when the batch is applied."
                     } else {
                         ""
