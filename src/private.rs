@@ -40,16 +40,16 @@ pub use registry_sync::{
 pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
 /// Runs a `#[registry(validate = path)]` validator and boxes its error. Called with the path's
-/// span, so a path that is not a `fn(&T) -> Result<(), E>` is reported under it.
+/// span, so a path that is not a `fn(&U) -> Result<(), E>` is reported under it. `U` is `T` or
+/// what `T` borrows as (`str` for a `String` field), as clippy prefers.
 #[inline]
-pub fn run_validator<T: ?Sized, E>(
-    validator: fn(&T) -> Result<(), E>,
-    value: &T,
-) -> Result<(), BoxError>
+pub fn run_validator<T, U, E>(validator: fn(&U) -> Result<(), E>, value: &T) -> Result<(), BoxError>
 where
+    T: Borrow<U> + ?Sized,
+    U: ?Sized,
     E: Into<BoxError>,
 {
-    validator(value).map_err(Into::into)
+    validator(value.borrow()).map_err(Into::into)
 }
 
 /// What a `#[registry(secret)]` value or key prints as in every generated `Debug`.

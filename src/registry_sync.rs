@@ -418,7 +418,7 @@ impl<K: Send + 'static> RegistrySync<K> {
     pub fn read<R>(&self, mut read: impl FnMut() -> R) -> (R, u64) {
         for attempt in 0..SNAPSHOT_TRIES {
             let before = self.seq.load(Ordering::Acquire);
-            if before % 2 == 0 {
+            if before.is_multiple_of(2) {
                 let value = read();
                 // Orders the backend reads above before the load below; pairs with the writer's
                 // release fence (see the module docs).

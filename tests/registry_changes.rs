@@ -369,7 +369,7 @@ fn check_limits(limits: &Limits) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_name(name: &String) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         Err("empty name".to_owned())
     } else {

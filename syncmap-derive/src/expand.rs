@@ -1016,12 +1016,11 @@ impl Gen<'_> {
                 #store_doc
                 pub fn #store(&self, value: #ty) {
                     let value = #value::#variant(value);
-                    let replaced = self.sync.write(|changes| {
+                    let _replaced = self.sync.write(|changes| {
                         changes.wrote(|| #key_expr);
                         self.map.swap(#key_expr, value)
                     });
-                    drop(replaced);
-                }
+                                    }
 
                 #load_or_store_doc
                 pub fn #load_or_store(&self, value: #ty) -> #p::LoadOrStore<#ty> {
@@ -1406,9 +1405,8 @@ impl Gen<'_> {
 
             #store_doc
             pub fn #store(&self, key: #map_key, value: #map_value) {
-                let replaced = self.#swap(key, value);
-                drop(replaced);
-            }
+                let _replaced = self.#swap(key, value);
+                            }
 
             #swap_doc
             pub fn #swap(&self, key: #map_key, value: #map_value) -> #p::Option<#map_value> {

@@ -7,12 +7,20 @@ use syncmap::SyncRegistry;
 
 /// Settings are valid when there are retries.
 fn check_settings(settings: &Settings) -> Result<(), String> {
-    if settings.retries == 0 { Err("no retries".to_owned()) } else { Ok(()) }
+    if settings.retries == 0 {
+        Err("no retries".to_owned())
+    } else {
+        Ok(())
+    }
 }
 
 /// Ports below 1024 are refused.
 fn check_port(port: &u16) -> Result<(), &'static str> {
-    if *port < 1024 { Err("privileged port") } else { Ok(()) }
+    if *port < 1024 {
+        Err("privileged port")
+    } else {
+        Ok(())
+    }
 }
 
 /// The service's settings.

@@ -335,15 +335,14 @@ impl Gen<'_> {
             pub fn store_struct(&self, value: #struct_ty) #ret {
                 #checks
                 let #struct_ident { #(#pattern,)* } = value;
-                let replaced = self.sync.write(|changes| {
+                let _replaced = self.sync.write(|changes| {
                     let mut replaced: #p::Vec<#value_ty> = #p::Vec::new();
                     #fresh
                     #(#stores)*
                     #stale
                     replaced
                 });
-                // Replaced values are dropped here, after the writer lock.
-                drop(replaced);
+                // `_replaced` (the values replaced) is dropped at the end, after the writer lock.
                 #ok
             }
         }
@@ -395,7 +394,6 @@ impl Gen<'_> {
                         },
                         |(candidate, ops), changes| (candidate, self.__apply(ops, changes)),
                     )?;
-                    drop(candidate);
                 },
                 quote! {
                     /// The struct the registry would hold once `ops` are applied.
@@ -428,7 +426,7 @@ impl Gen<'_> {
                 quote!(),
                 quote! {
                     #field_checks
-                    let replaced = self.sync.write(|changes| self.__apply(ops, changes));
+                    let _replaced = self.sync.write(|changes| self.__apply(ops, changes));
                 },
                 quote!(),
             ),
@@ -436,7 +434,7 @@ impl Gen<'_> {
                 quote!(),
                 quote!(),
                 quote!(),
-                quote!(let replaced = self.sync.write(|changes| self.__apply(ops, changes));),
+                quote!(let _replaced = self.sync.write(|changes| self.__apply(ops, changes));),
                 quote!(),
             ),
         };
@@ -477,8 +475,7 @@ impl Gen<'_> {
                     return #ok;
                 }
                 #apply
-                // Replaced values are dropped here, after the writer lock.
-                drop(replaced);
+                // `_replaced` (the values replaced) is dropped at the end, after the writer lock.
                 #ok
             }
 
@@ -560,7 +557,7 @@ impl Gen<'_> {
         let p = quote!(#krate::__private);
         let whole = self.input.attrs.validate.as_ref().map(|path| {
             let call =
-                quote_spanned!(path.span()=> #p::run_validator::<#struct_ty, _>(#path, value));
+                quote_spanned!(path.span()=> #p::run_validator::<#struct_ty, _, _>(#path, value));
             quote! {
                 fn __validate_struct(value: &#struct_ty) -> #p::Result<(), #p::BoxError> {
                     #call
@@ -571,7 +568,7 @@ impl Gen<'_> {
             let path = Self::field_validator(f)?;
             let ty = f.field.ty;
             let name = Self::helper_ident("validate", f);
-            let call = quote_spanned!(path.span()=> #p::run_validator::<#ty, _>(#path, value));
+            let call = quote_spanned!(path.span()=> #p::run_validator::<#ty, _, _>(#path, value));
             Some(quote! {
                 fn #name(value: &#ty) -> #p::Result<(), #p::BoxError> {
                     #call
