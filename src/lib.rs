@@ -50,10 +50,46 @@ pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap, SyncMa
 /// | `ServerConfigRegistry<M = SyncMap<ServerConfigKey, ServerConfigValue>>` | the registry: one backend map `M`, any `ConcurrentMap<ServerConfigKey, ServerConfigValue>`, holding every field. [`SyncMap`] by default: a registry's keys are few and read far more often than written, the case where its reads take no lock. |
 /// | `ServerConfigKeyError` | the error of parsing a key from a name (`std::error::Error`). |
 /// | `ServerConfigMissingFields` | the error of rebuilding the struct while fields without a default are unset; it names them. |
+/// | `ServerConfigBatch` | the writes of one `update` batch: `store_port(v)`, `delete_port()`, `store_routes(k, v)`, `delete_routes(k)`, ... |
 ///
 /// The registry has `new()` (default backend), `Default` and `with_map(m)` (any backend),
-/// `From<ServerConfig>`, `load_struct()` (rebuild the struct), `store_struct(s)` (store every
-/// field), `map()` and `into_map()` (the backend), and `Debug`. Every method takes `&self`.
+/// `From<ServerConfig>` (`TryFrom` when a validator exists), `map()` and `into_map()` (the
+/// backend), and `Debug`. Every method takes `&self`. For the struct as a whole:
+///
+/// | method | what it does |
+/// | --- | --- |
+/// | `snapshot()` | rebuilds the struct as one consistent state, with its version: `Result<(ServerConfig, u64), ServerConfigMissingFields>` |
+/// | `load_struct()` | the same without the version |
+/// | `store_struct(s)` | stores every field as one change |
+/// | `update(\|batch\| ..)` | applies the stores and deletes queued on a `ServerConfigBatch` as one change |
+/// | `version()` | the number of changes published so far |
+/// | `wait_for_change(after, timeout)` | blocks (no spinning) until the version exceeds `after`: `Option<u64>` |
+/// | `subscribe(callback)` | calls `callback(&RegistryChange)` (version and keys written) for every later change, until the returned [`RegistrySubscription`] is dropped |
+///
+/// With a validator (`validate` below), `store_struct` and `update` return
+/// `Result<(), Box<dyn Error + Send + Sync>>`.
+///
+/// # Consistency
+///
+/// Every write through the registry takes one registry-wide writer lock and brackets its
+/// backend stores with a sequence counter made odd, then even (a seqlock). A field getter only
+/// reads the backend: no lock, no counter, as fast as before. A snapshot reads the counter, the
+/// fields, and the counter again, and retries if a write overlapped it (after a bounded number of
+/// tries it reads under the writer lock, so writers cannot starve it). So:
+///
+/// - a snapshot is the state between two changes: a `store_struct`, an `update` batch or a single
+///   accessor's write is in it entirely or not at all;
+/// - single-field getters see each field's newest value, and may see part of a batch that is
+///   being applied;
+/// - writes are totally ordered; `version()` counts those that changed something;
+/// - subscribers get each change once, in version order, outside every lock (a callback may
+///   write to the registry); a write may return before its callbacks ran when another thread is
+///   delivering earlier changes;
+/// - writes through `map()` bypass all of this.
+///
+/// User closures (update functions, `make`, batches, subscribers) run outside the writer lock;
+/// validators run under it (they may read the registry, not write it), and so may the `Drop` of
+/// a replaced value (a write it makes joins the change being applied).
 ///
 /// For each plain field `port: T`, accessors named after the backend's methods:
 ///
@@ -99,8 +135,12 @@ pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap, SyncMa
 /// | `#[registry(map)]` | field | a `HashMap<K, V>` or `BTreeMap<K, V>` (written as such) stored entry by entry |
 /// | `#[registry(name = Base)]` | struct | generated names `BaseKey`, `BaseValue`, `BaseRegistry`, `BaseKeyError`, `BaseMissingFields` |
 /// | `#[registry(crate = "path")]` | struct | where generated code finds this crate, when it is renamed in `Cargo.toml` (default `::syncmap`) |
+/// | `#[registry(validate = path)]` | struct | `fn(&ServerConfig) -> Result<(), E>`, run before a `store_struct` or an `update` batch is published (on the struct the batch would leave); on error nothing is written and the error is returned, boxed. `E: Into<Box<dyn Error + Send + Sync>>`. Single-field writes are not checked by it. |
+/// | `#[registry(validate = path)]` | plain field | `fn(&T) -> Result<(), E>` (or `fn(&U)` where `T: Borrow<U>`, such as `&str` for a `String`): adds `try_store_port(v)`, and checks the field's value in `store_struct` and in batches. The other accessors do not check it. |
+/// | `#[registry(secret)]` | field | prints as `"<redacted>"` in every generated `Debug` (value enum, registry, batch, and for a `map` field its keys too); the type need not be `Debug` |
 ///
-/// `skip` cannot be combined with `default`, `map` or `rename`, nor `map` with `default`.
+/// `skip` cannot be combined with `default`, `map`, `rename`, `validate` or `secret`, nor `map`
+/// with `default` or `validate`.
 ///
 /// # Requirements
 ///
@@ -208,6 +248,60 @@ pub use syncmap_impls::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap, SyncMa
 ///     }
 /// });
 /// assert_eq!(stats.requests(), 400);
+/// ```
+///
+/// Batches, validation, secrets, snapshots and change notification:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use syncmap::{RegistryChange, SyncRegistry};
+///
+/// fn check_pool(pool: &Pool) -> Result<(), String> {
+///     if pool.min <= pool.max { Ok(()) } else { Err(format!("min {} > max {}", pool.min, pool.max)) }
+/// }
+///
+/// fn check_host(host: &str) -> Result<(), &'static str> {
+///     if host.is_empty() { Err("empty host") } else { Ok(()) }
+/// }
+///
+/// #[derive(SyncRegistry, Debug, Clone, PartialEq)]
+/// #[registry(validate = check_pool)]
+/// struct Pool {
+///     min: u32,
+///     max: u32,
+///     #[registry(validate = check_host)]
+///     host: String,
+///     #[registry(secret, default)]
+///     password: String,
+/// }
+///
+/// let pool: PoolRegistry = PoolRegistry::try_from(Pool {
+///     min: 1,
+///     max: 4,
+///     host: "db".to_owned(),
+///     password: "hunter2".to_owned(),
+/// })
+/// .unwrap();
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = Arc::clone(&seen);
+/// let _subscription = pool.subscribe(move |change: &RegistryChange<PoolKey>| {
+///     log.lock().unwrap().push(change.keys().to_vec());
+/// });
+///
+/// // A batch is validated as a whole, then published as one change.
+/// let err = pool.update(|b| { b.store_min(8); }).unwrap_err();
+/// assert_eq!(err.to_string(), "min 8 > max 4");
+/// pool.update(|b| { b.store_min(8).store_max(16); }).unwrap();
+/// assert_eq!(*seen.lock().unwrap(), [vec![PoolKey::Min, PoolKey::Max]]);
+///
+/// // A snapshot is never torn, and carries its version.
+/// let (snapshot, version) = pool.snapshot().unwrap();
+/// assert_eq!((snapshot.min, snapshot.max, version), (8, 16, pool.version()));
+/// assert_eq!(pool.wait_for_change(version, Duration::from_millis(1)), None);
+///
+/// assert!(pool.try_store_host(String::new()).is_err());
+/// assert!(!format!("{pool:?}").contains("hunter2"));
 /// ```
 ///
 /// Generic structs:
