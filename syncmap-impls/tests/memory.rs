@@ -27,7 +27,6 @@ fn internal_size<K, V>(map: &SyncMap<K, V>) -> usize {
 fn sync_map_stays_small_under_churn_beside_a_long_lived_key() {
     let map = SyncMap::new();
     map.store(u64::MAX, 0);
-    let mut largest = 0;
     for key in 0..scaled(20_000, 200) as u64 {
         map.store(key, key);
         if key % 2 == 0 {
@@ -38,9 +37,13 @@ fn sync_map_stays_small_under_churn_beside_a_long_lived_key() {
             }
             assert!(map.delete(&key)); // deleted in `read`: nil, expunged at the next rebuild
         }
-        largest = largest.max(internal_size(&map));
+        // Checked at every step, so a leaking map fails fast instead of growing for long.
+        let size = internal_size(&map);
+        assert!(
+            size <= 8,
+            "read + dirty grew to {size} entries after key {key}"
+        );
     }
-    assert!(largest <= 8, "read + dirty grew to {largest} entries");
     assert_eq!(map.len(), 1);
     assert_eq!(map.load(&u64::MAX), Some(0));
 }
@@ -62,7 +65,9 @@ fn sync_map_stays_small_under_concurrent_churn() {
                     map.load(&key);
                     map.delete(&key);
                     if i % 64 == 0 {
-                        largest.fetch_max(internal_size(map), Ordering::Relaxed);
+                        let size = internal_size(map);
+                        largest.fetch_max(size, Ordering::Relaxed);
+                        assert!(size <= 64, "read + dirty grew to {size} entries");
                     }
                 }
             });

@@ -4,7 +4,7 @@
 mod support;
 
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::thread;
 
 use support::scaled;
@@ -56,6 +56,55 @@ fn loads_race_promotions<M: ConcurrentMap<u32, u32> + Sync>(map: &M) {
             });
         }
     });
+}
+
+/// Many maps, each holding one key in `dirty` alone (so the first miss promotes it); for each,
+/// two threads released together by a spinning barrier (a parking one would let the last arrival
+/// run alone for microseconds) load that key once. The first to take the lock promotes; the
+/// other looked at `read` before that promotion and must look again under the lock, or it
+/// misses a key that was present all along.
+fn simultaneous_first_loads<M: ConcurrentMap<u32, u32> + Sync>(new_map: impl Fn() -> M) {
+    let maps: Vec<M> = (0..scaled(5_000, 10))
+        .map(|_| {
+            let map = new_map();
+            map.store(1, 1);
+            map
+        })
+        .collect();
+    let arrived = AtomicUsize::new(0);
+    let missed = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for (round, map) in maps.iter().enumerate() {
+                    arrived.fetch_add(1, Ordering::SeqCst);
+                    let mut spins = 0u32;
+                    while arrived.load(Ordering::SeqCst) < 2 * (round + 1) {
+                        spins += 1;
+                        if spins % 1024 == 0 {
+                            thread::yield_now(); // the other thread is not running
+                        }
+                        std::hint::spin_loop();
+                    }
+                    // Counted, not asserted: a panicking thread would leave the other spinning.
+                    if map.load(&1) != Some(1) {
+                        missed.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(missed.into_inner(), 0, "loads of a present key missed it");
+}
+
+#[test]
+fn sync_map_simultaneous_first_loads() {
+    simultaneous_first_loads(SyncMap::new);
+}
+
+#[test]
+fn mutex_map_simultaneous_first_loads() {
+    simultaneous_first_loads(MutexMap::new);
 }
 
 #[test]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the test suites of syncmap-impls once per planted bug (syncmap-impls/src/sync_map/planted.rs)
+# and prints which tests caught each. Exits non-zero if any bug escapes every test.
+#
+#   scripts/planted-bugs.sh              # all six
+#   scripts/planted-bugs.sh cas_on_absent_key promotion_off_by_one
+#
+# Planted builds go to their own target directory ($PLANTED_TARGET_DIR, default target/planted),
+# so they never invalidate the default build; cargo keeps one set of artifacts per RUSTFLAGS there,
+# so a second run rebuilds nothing. SYNCMAP_CONFORMANCE_CASES (default 500 here) scales the kit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUGS=(
+  skip_second_read_check
+  promotion_off_by_one
+  rebuild_without_expunge
+  store_without_unexpunge
+  cas_on_absent_key
+  load_and_delete_keeps_dirty_key
+)
+if [ "$#" -gt 0 ]; then BUGS=("$@"); fi
+
+export CARGO_TARGET_DIR="${PLANTED_TARGET_DIR:-target/planted}"
+export SYNCMAP_CONFORMANCE_CASES="${SYNCMAP_CONFORMANCE_CASES:-500}"
+log_dir="$(mktemp -d)"
+trap 'rm -rf "$log_dir"' EXIT
+
+escaped=0
+summary=()
+for bug in "${BUGS[@]}"; do
+  log="$log_dir/$bug.log"
+  start=$SECONDS
+  echo "== planted bug: $bug"
+  # --no-fail-fast: run every test binary, so the report lists every test that caught the bug.
+  RUSTFLAGS="--cfg syncmap_planted_bug=\"$bug\"" \
+    cargo test -p syncmap-impls --lib --tests --no-fail-fast >"$log" 2>&1 || true
+  if grep -q '^error\(\[E[0-9]*\]\)\?:' "$log" && ! grep -q '^test result' "$log"; then
+    echo "   the planted build failed to compile:"; grep -m5 '^error' "$log" | sed 's/^/   /'
+    escaped=$((escaped + 1)); summary+=("$bug: BUILD FAILED"); continue
+  fi
+  # "test NAME ... FAILED" lines, prefixed by the test binary they ran in.
+  caught=$(awk '
+    /^ *Running / { bin = $2; sub(/.*\//, "", bin); sub(/\.rs$/, "", bin); sub(/-[0-9a-f]+$/, "", bin) }
+    /^test .* \.\.\. FAILED$/ { print "   caught by " bin "::" $2 }
+  ' "$log")
+  # A race is caught with high probability per run, not certainty: give the concurrency tests,
+  # already built, a few more runs before calling the bug escaped.
+  for retry in 1 2 3 4; do
+    [ -n "$caught" ] && break
+    echo "   not caught yet; rerunning the concurrency tests ($retry)"
+    RUSTFLAGS="--cfg syncmap_planted_bug=\"$bug\"" cargo test -p syncmap-impls --no-fail-fast \
+      --test promotion_races --test linearizability --test memory >"$log" 2>&1 || true
+    caught=$(awk '
+      /^ *Running / { bin = $2; sub(/.*\//, "", bin); sub(/\.rs$/, "", bin); sub(/-[0-9a-f]+$/, "", bin) }
+      /^test .* \.\.\. FAILED$/ { print "   caught by " bin "::" $2 }
+    ' "$log")
+  done
+  if [ -n "$caught" ]; then
+    echo "$caught"
+    summary+=("$bug: caught by $(echo "$caught" | wc -l) test(s) in $((SECONDS - start)) s")
+  else
+    echo "   ESCAPED: no test failed"
+    escaped=$((escaped + 1)); summary+=("$bug: ESCAPED")
+  fi
+done
+
+echo
+echo "== summary"
+printf '   %s\n' "${summary[@]}"
+echo "   $(( ${#BUGS[@]} - escaped )) of ${#BUGS[@]} planted bugs caught"
+[ "$escaped" -eq 0 ]
