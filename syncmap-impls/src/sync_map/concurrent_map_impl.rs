@@ -73,7 +73,7 @@ where
         let read = self.load_read(guard);
         match read.m.get(key) {
             Some(entry) => Some(entry.get(guard)),
-            None if read.amended() => self.find_locked(key, remove, guard),
+            None if read.amended() => self.find_locked(key, remove, read, guard),
             None => None,
         }
     }
@@ -198,7 +198,7 @@ where
                 // runs only for a key found absent.
                 if lazy
                     && read.amended()
-                    && let Some(entry) = self.find_locked(&key, false, &guard)
+                    && let Some(entry) = self.find_locked(&key, false, read, &guard)
                     && let Some(found) = entry.load(&guard)
                 {
                     return LoadOrStore::Loaded(found.clone());

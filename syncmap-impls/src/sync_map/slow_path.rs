@@ -186,13 +186,15 @@ where
     }
 
     /// The slow path of `load`, `load_and_delete`, `delete`, `compare_and_swap` and
-    /// `compare_and_delete`: under `mu`, looks in `read` again (a promotion may have happened
-    /// since the lock-free look) and then in `dirty`, counting a miss. With `remove`, the key is
+    /// `compare_and_delete`, after the key was missed in `missed_in`: under `mu`, looks in `read`
+    /// again (a promotion may have happened since the lock-free look) and then in `dirty`,
+    /// counting a miss. With `remove`, the key is
     /// taken out of `dirty` (Go's fix of issue 40999).
     pub(super) fn find_locked<'g, Q>(
         &'g self,
         key: &Q,
         remove: bool,
+        missed_in: &ReadOnly<K, V, S>,
         guard: &'g Guard<'_>,
     ) -> Option<&'g Entry<V>>
     where
@@ -203,10 +205,19 @@ where
         let found = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            match read.m.get(key) {
-                Some(entry) if !planted::skip_second_read_check() => Some(*entry),
-                _ if !read.amended() => None,
-                _ => {
+            // The keys of a published `read` never change: if it is still the one the lock-free
+            // look missed in, the key is still absent from it and the second look can be
+            // skipped. (The guard keeps that `read` allocated, so its address cannot be reused.)
+            let second_look = if std::ptr::eq(read, missed_in) || planted::skip_second_read_check()
+            {
+                None
+            } else {
+                read.m.get(key).copied()
+            };
+            match second_look {
+                Some(entry) => Some(entry),
+                None if !read.amended() => None,
+                None => {
                     let dirty = state.dirty.as_mut()?;
                     let found = if remove && !planted::load_and_delete_keeps_dirty_key() {
                         // Out of `dirty` (Go's fix of issue 40999), and so out of the map: the
