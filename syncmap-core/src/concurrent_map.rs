@@ -367,6 +367,9 @@ pub trait ConcurrentMap<K, V> {
             let current = self.load(key)?;
             let next = f(&current);
             if self.compare_and_swap(key, &current, next.clone()) {
+                // Dropped before returning, so that a panicking `Drop` unwinds through `next`
+                // rather than leaking it (rust-lang/rust#47949).
+                drop(current);
                 return Some(next);
             }
         }
@@ -399,10 +402,13 @@ pub trait ConcurrentMap<K, V> {
     {
         loop {
             match self.load(&key) {
+                // Each return drops the key and the old value first, so that a panicking `Drop`
+                // unwinds through the result rather than leaking it (rust-lang/rust#47949).
                 None => match f(None) {
                     None => return None,
                     Some(new) => {
                         if let LoadOrStore::Stored(stored) = self.load_or_store(key.clone(), new) {
+                            drop(key);
                             return Some(stored);
                         }
                     }
@@ -410,6 +416,8 @@ pub trait ConcurrentMap<K, V> {
                 Some(current) => match f(Some(&current)) {
                     Some(new) => {
                         if self.compare_and_swap(&key, &current, new.clone()) {
+                            drop(current);
+                            drop(key);
                             return Some(new);
                         }
                     }

@@ -403,25 +403,25 @@ fn rwlock_map_survives_panics() {
 }
 
 #[test]
-#[ignore = "SyncMap leaks after a panic in V::clone (unlinked value never retired) or K::hash under mu (pre-allocated entry); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn sync_map_survives_panics() {
     panics_leave_the_map_consistent("SyncMap", SyncMap::new, false, &NOT_DROP);
 }
 
 #[test]
-#[ignore = "leaks when a key or value Drop panics (rust-lang/rust#47949 pattern: a local dropped after the return value is built); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn mutex_map_survives_panicking_drops() {
     panics_leave_the_map_consistent("MutexMap", MutexMap::new, true, &SITES);
 }
 
 #[test]
-#[ignore = "leaks when a key or value Drop panics (rust-lang/rust#47949 pattern: a local dropped after the return value is built); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn rwlock_map_survives_panicking_drops() {
     panics_leave_the_map_consistent("RwLockMap", RwLockMap::new, true, &SITES);
 }
 
 #[test]
-#[ignore = "leaks when a key or value Drop panics (rust-lang/rust#47949 pattern: a local dropped after the return value is built); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn sync_map_survives_panicking_drops() {
     panics_leave_the_map_consistent("SyncMap", SyncMap::new, false, &SITES);
 }
@@ -520,25 +520,25 @@ fn rwlock_map_single_panics_leak_nothing() {
 }
 
 #[test]
-#[ignore = "SyncMap leaks after a panic in V::clone (unlinked value never retired) or K::hash under mu (pre-allocated entry); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn sync_map_single_panics_leak_nothing() {
     single_panics_leak_nothing("SyncMap", SyncMap::new, &NOT_DROP);
 }
 
 #[test]
-#[ignore = "leaks when a key or value Drop panics (rust-lang/rust#47949 pattern: a local dropped after the return value is built); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn mutex_map_single_panicking_drops_leak_nothing() {
     single_panics_leak_nothing("MutexMap", MutexMap::new, &SITES);
 }
 
 #[test]
-#[ignore = "leaks when a key or value Drop panics (rust-lang/rust#47949 pattern: a local dropped after the return value is built); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn rwlock_map_single_panicking_drops_leak_nothing() {
     single_panics_leak_nothing("RwLockMap", RwLockMap::new, &SITES);
 }
 
 #[test]
-#[ignore = "leaks when a key or value Drop panics (rust-lang/rust#47949 pattern: a local dropped after the return value is built); listed in docs/CORRECTNESS.md; run with --ignored"]
+
 fn sync_map_single_panicking_drops_leak_nothing() {
     single_panics_leak_nothing("SyncMap", SyncMap::new, &SITES);
 }

@@ -12,7 +12,6 @@ mod table_lock;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
@@ -63,17 +62,54 @@ where
     }
 
     fn insert_if_absent(&self, key: K, value: V) -> LoadOrStore<Arc<V>> {
+        let value = Arc::new(value);
         let mut table = self.lock.write();
-        match table.entry(key) {
-            Entry::Occupied(found) => LoadOrStore::Loaded(Arc::clone(found.get())),
-            Entry::Vacant(slot) => LoadOrStore::Stored(Arc::clone(slot.insert(Arc::new(value)))),
+        if let Some(found) = table.get(&key) {
+            let found = Arc::clone(found);
+            drop(table);
+            // The offered key and value are dropped here, outside the lock.
+            drop(key);
+            drop(value);
+            return LoadOrStore::Loaded(found);
         }
+        table.insert(key, Arc::clone(&value));
+        LoadOrStore::Stored(value)
+    }
+
+    /// Replaces or inserts; returns what was replaced. `HashMap::insert` would drop the offered
+    /// key of a present entry inside the lock, so a present key is replaced in place and the
+    /// offered key dropped after unlocking.
+    fn replace(&self, key: K, value: V) -> Option<Arc<V>> {
+        let value = Arc::new(value);
+        let mut table = self.lock.write();
+        if let Some(slot) = table.get_mut(&key) {
+            let previous = std::mem::replace(slot, value);
+            drop(table);
+            drop(key);
+            return Some(previous);
+        }
+        table.insert(key, value);
+        None
+    }
+
+    /// Removes `key`; the key and the value's `Arc` come back to be dropped after unlocking.
+    fn remove<Q>(&self, key: &Q) -> Option<(K, Arc<V>)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lock.write().remove_entry(key)
     }
 }
 
-/// Clones the value out of the `Arc`, after the lock is released.
+/// Clones the value out of the `Arc`, after the lock is released. The clone is bound to a
+/// local before the `Arc` drops, so a panicking `Drop` of the last reference unwinds through it
+/// rather than leaking it (a temporary in a returned expression would be leaked:
+/// rust-lang/rust#47949).
 fn clone_value<V: Clone>(arc: Arc<V>) -> V {
-    V::clone(&arc)
+    let value = V::clone(&arc);
+    drop(arc);
+    value
 }
 
 impl<K, V, S, L> ConcurrentMap<K, V> for LockedTable<K, V, S, L>
@@ -100,9 +136,7 @@ where
     }
 
     fn store(&self, key: K, value: V) {
-        let value = Arc::new(value);
-        let replaced = self.lock.write().insert(key, value);
-        drop(replaced);
+        drop(self.replace(key, value));
     }
 
     fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
@@ -120,6 +154,9 @@ where
         // The builder must not run under the lock, so look first, build outside, then insert
         // only if nobody else did meanwhile.
         if let Some(found) = self.get_arc(&key) {
+            // The key is dropped before the clone is built, so a panicking key `Drop` cannot
+            // leak the returned value (rust-lang/rust#47949).
+            drop(key);
             return LoadOrStore::Loaded(clone_value(found));
         }
         let value = make();
@@ -132,8 +169,9 @@ where
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        let removed = self.lock.write().remove_entry(key);
-        removed.map(|(_key, arc)| clone_value(arc))
+        let (removed_key, arc) = self.remove(key)?;
+        drop(removed_key);
+        Some(clone_value(arc))
     }
 
     fn delete<Q>(&self, key: &Q) -> bool
@@ -141,17 +179,15 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let removed = self.lock.write().remove_entry(key);
-        removed.is_some()
+        self.remove(key).is_some()
     }
 
     fn swap(&self, key: K, value: V) -> Option<V>
     where
         V: Clone,
     {
-        let value = Arc::new(value);
-        let previous = self.lock.write().insert(key, value);
-        previous.map(clone_value)
+        let previous = self.replace(key, value)?;
+        Some(clone_value(previous))
     }
 
     fn compare_and_swap<Q>(&self, key: &Q, old: &V, new: V) -> bool

@@ -6,6 +6,7 @@
 //! cloned and compared only after unlocking, and unlinked values are retired only then.
 
 use std::borrow::Borrow;
+use std::collections::hash_map;
 use std::hash::{BuildHasher, Hash};
 
 use syncmap_core::{ConcurrentMap, LoadOrStore};
@@ -21,30 +22,49 @@ use super::slow_path::Deferred;
 /// A value offered to a locked section: a key that the lock-free look did not find in `read` is
 /// most likely new, so its entry is allocated before taking `mu`, keeping allocation out of the
 /// critical section that every writer of a new key waits for.
-enum Offered<V> {
+///
+/// An offer still held when a locked section unwinds (a key's `Hash` or `Eq` panicked under
+/// `mu`) is freed by `Drop`, not leaked; it is declared before the lock guard, so that runs
+/// after `mu` is released.
+struct Offered<V>(Option<Offer<V>>);
+
+enum Offer<V> {
     Value(V),
     NewEntry(EntryPtr<V>),
 }
 
 impl<V> Offered<V> {
+    fn value(value: V) -> Self {
+        Self(Some(Offer::Value(value)))
+    }
+
     fn for_key_missing_from_read(value: V) -> Self {
-        Self::NewEntry(EntryPtr::new(value))
+        Self(Some(Offer::NewEntry(EntryPtr::new(value))))
     }
 
     /// The value, for a key that turned out to be present after all.
-    fn into_value(self) -> V {
-        match self {
-            Self::Value(value) => value,
-            // SAFETY: an `Offered` entry is published only by `into_entry`, which consumes it.
-            Self::NewEntry(entry) => unsafe { entry.into_value() },
+    fn into_value(mut self) -> V {
+        match self.0.take().expect("an offer is consumed once") {
+            Offer::Value(value) => value,
+            // SAFETY: an offered entry is published only by `into_entry`, which takes it.
+            Offer::NewEntry(entry) => unsafe { entry.into_value() },
         }
     }
 
     /// An entry to publish for a new key.
-    fn into_entry(self) -> EntryPtr<V> {
-        match self {
-            Self::Value(value) => EntryPtr::new(value),
-            Self::NewEntry(entry) => entry,
+    fn into_entry(mut self) -> EntryPtr<V> {
+        match self.0.take().expect("an offer is consumed once") {
+            Offer::Value(value) => EntryPtr::new(value),
+            Offer::NewEntry(entry) => entry,
+        }
+    }
+}
+
+impl<V> Drop for Offered<V> {
+    fn drop(&mut self) {
+        if let Some(Offer::NewEntry(entry)) = self.0.take() {
+            // SAFETY: never published: publishing goes through `into_entry`, which takes it.
+            drop(unsafe { entry.into_value() });
         }
     }
 }
@@ -78,23 +98,33 @@ where
         }
     }
 
-    /// Clones an unlinked value out (when asked) and retires it.
-    fn take_unlinked(&self, unlinked: Unlinked<V>, guard: &Guard<'_>, clone: bool) -> Option<V>
+    /// Clones an unlinked value out (when asked) and retires it (also if the clone panics).
+    fn take_unlinked(unlinked: Unlinked<'_, '_, V>, clone: bool) -> Option<V>
     where
         V: Clone,
     {
-        let value = clone.then(|| unlinked.value(guard).clone());
-        unlinked.retire(guard);
+        let value = clone.then(|| unlinked.value().clone());
+        drop(unlinked);
         value
     }
 
     /// `store` and `swap`: Go 1.20's `Swap`. Returns the previous value, unlinked.
-    fn swap_entry(&self, key: K, value: V, guard: &Guard<'_>) -> Option<Unlinked<V>> {
+    fn swap_entry<'g, 'r>(
+        &self,
+        key: K,
+        value: V,
+        guard: &'g Guard<'r>,
+    ) -> Option<Unlinked<'g, 'r, V>> {
         let read = self.load_read(guard);
         let offered = match read.m.get(&key) {
             Some(entry) => match entry.get(guard).try_swap(value, guard) {
-                Ok(previous) => return previous,
-                Err(value) => Offered::Value(value),
+                Ok(previous) => {
+                    // Dropped before returning: a panicking key `Drop` then unwinds through
+                    // `previous`, which retires it, instead of leaking it.
+                    drop(key);
+                    return previous;
+                }
+                Err(value) => Offered::value(value),
             },
             None => Offered::for_key_missing_from_read(value),
         };
@@ -104,13 +134,20 @@ where
             let read = self.load_read(guard);
             if let Some(&entry) = read.m.get(&key) {
                 self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
-                entry.get(guard).swap_locked(offered.into_value())
+                entry.get(guard).swap_locked(offered.into_value(), guard)
             } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
                 deferred.spare_key = Some(key);
-                entry.get(guard).swap_locked(offered.into_value())
+                entry.get(guard).swap_locked(offered.into_value(), guard)
             } else {
                 let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
-                dirty.insert(key, offered.into_entry());
+                // `entry` hashes the key while the offer is still held (and freed if the hash
+                // panics); the vacant slot then takes the entry without hashing again.
+                match dirty.entry(key) {
+                    hash_map::Entry::Vacant(slot) => {
+                        slot.insert(offered.into_entry());
+                    }
+                    hash_map::Entry::Occupied(_) => unreachable!("absent from dirty just above"),
+                }
                 None
             }
         };
@@ -136,9 +173,11 @@ where
                 deferred.spare_key = Some(key);
                 (entry, true)
             } else {
-                let entry = offered.into_entry();
                 let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
-                dirty.insert(key, entry);
+                let entry = match dirty.entry(key) {
+                    hash_map::Entry::Vacant(slot) => *slot.insert(offered.into_entry()),
+                    hash_map::Entry::Occupied(_) => unreachable!("absent from dirty just above"),
+                };
                 drop(state);
                 self.release(deferred, guard);
                 let stored = entry.get(guard).load(guard);
@@ -174,23 +213,34 @@ where
     where
         V: Clone,
     {
+        // Every return below drops the unused key and offer before building its result, so a
+        // panicking `Drop` of theirs unwinds through a local instead of leaking the returned
+        // clone (rust-lang/rust#47949).
         let guard = self.reclaimer.enter();
         let read = self.load_read(&guard);
         let offered = match read.m.get(&key) {
             Some(entry) => {
                 let entry = entry.get(&guard);
                 if let Some(found) = entry.load(&guard) {
-                    return LoadOrStore::Loaded(found.clone());
+                    let found = found.clone();
+                    drop(make);
+                    drop(key);
+                    return LoadOrStore::Loaded(found);
                 }
                 let value = make();
                 match entry.try_load_or_store(value, &guard) {
                     TryLoadOrStore::Loaded(found, offered) => {
                         let found = found.clone();
                         drop(offered);
+                        drop(key);
                         return LoadOrStore::Loaded(found);
                     }
-                    TryLoadOrStore::Stored(stored) => return LoadOrStore::Stored(stored.clone()),
-                    TryLoadOrStore::Expunged(value) => Offered::Value(value),
+                    TryLoadOrStore::Stored(stored) => {
+                        let stored = stored.clone();
+                        drop(key);
+                        return LoadOrStore::Stored(stored);
+                    }
+                    TryLoadOrStore::Expunged(value) => Offered::value(value),
                 }
             }
             None => {
@@ -201,7 +251,10 @@ where
                     && let Some(entry) = self.find_locked(&key, false, read, &guard)
                     && let Some(found) = entry.load(&guard)
                 {
-                    return LoadOrStore::Loaded(found.clone());
+                    let found = found.clone();
+                    drop(make);
+                    drop(key);
+                    return LoadOrStore::Loaded(found);
                 }
                 Offered::for_key_missing_from_read(make())
             }
@@ -228,7 +281,7 @@ where
         let guard = self.reclaimer.enter();
         let entry = self.find(key, true, &guard)?;
         let unlinked = entry.delete(&guard)?;
-        let value = self.take_unlinked(unlinked, &guard, clone);
+        let value = Self::take_unlinked(unlinked, clone);
         drop(guard);
         Some(value)
     }
@@ -256,7 +309,7 @@ where
     fn store(&self, key: K, value: V) {
         let guard = self.reclaimer.enter();
         if let Some(previous) = self.swap_entry(key, value, &guard) {
-            previous.retire(&guard);
+            drop(previous);
         }
         drop(guard);
     }
@@ -294,11 +347,8 @@ where
         let Some(entry) = self.find(key, true, &guard) else {
             return false;
         };
-        let deleted = entry.delete(&guard);
-        let present = deleted.is_some();
-        if let Some(unlinked) = deleted {
-            unlinked.retire(&guard);
-        }
+        // The unlinked value, if any, is retired as the temporary drops.
+        let present = entry.delete(&guard).is_some();
         drop(guard);
         present
     }
@@ -309,7 +359,7 @@ where
     {
         let guard = self.reclaimer.enter();
         let previous = self.swap_entry(key, value, &guard);
-        let previous = previous.and_then(|unlinked| self.take_unlinked(unlinked, &guard, true));
+        let previous = previous.and_then(|unlinked| Self::take_unlinked(unlinked, true));
         drop(guard);
         previous
     }
@@ -328,7 +378,7 @@ where
         // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
         let swapped = match entry.try_compare_and_swap(old, new, &guard) {
             Ok(unlinked) => {
-                unlinked.retire(&guard);
+                drop(unlinked);
                 true
             }
             Err(new) => {
@@ -352,11 +402,8 @@ where
         let Some(entry) = self.find(key, false, &guard) else {
             return false;
         };
-        let deleted = entry.try_compare_and_delete(old, &guard);
-        let present = deleted.is_some();
-        if let Some(unlinked) = deleted {
-            unlinked.retire(&guard);
-        }
+        // The unlinked value, if any, is retired as the temporary drops.
+        let present = entry.try_compare_and_delete(old, &guard).is_some();
         drop(guard);
         present
     }

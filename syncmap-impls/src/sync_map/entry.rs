@@ -67,25 +67,34 @@ unsafe fn unbox<V>(slot: *mut Slot<V>) -> V {
     unsafe { Box::from_raw(slot) }.value
 }
 
-/// A value pointer just unlinked from an entry by this thread. It must be handed to
-/// [`Unlinked::retire`] (after `mu` is released) so it is freed once no reader can see it.
-#[must_use = "an unlinked value must be retired, or it leaks"]
-pub(super) struct Unlinked<V>(NonNull<Slot<V>>);
+/// A value pointer just unlinked from an entry by this thread, tied to the guard that was
+/// active when it was unlinked. Dropping it retires the value (it is freed once no reader can see
+/// it), also while unwinding, so a panic in user code between the unlink and the retirement (a
+/// `Clone` of the value, the `Drop` of a key) cannot leak it. Drop it only after `mu` is released.
+pub(super) struct Unlinked<'g, 'r, V> {
+    slot: NonNull<Slot<V>>,
+    guard: &'g Guard<'r>,
+}
 
-impl<V> Unlinked<V> {
-    /// The unlinked value, readable while `guard` (active since before the unlink) lives.
-    pub(super) fn value<'g>(&self, _guard: &'g Guard<'_>) -> &'g V {
-        // SAFETY: the pointer was loaded under `_guard`, which is still active, and this thread
-        // has not retired it yet, so it is allocated.
-        unsafe { &self.0.as_ref().value }
+impl<'g, 'r, V> Unlinked<'g, 'r, V> {
+    fn new(slot: NonNull<Slot<V>>, guard: &'g Guard<'r>) -> Self {
+        Self { slot, guard }
     }
 
-    /// Frees the value once every guard that could see it has ended.
-    pub(super) fn retire(self, guard: &Guard<'_>) {
+    /// The unlinked value, readable while the guard lives.
+    pub(super) fn value(&self) -> &'g V {
+        // SAFETY: the pointer was unlinked while `self.guard` was active, which it still is, and
+        // it is retired only when `self` drops, so it is allocated.
+        unsafe { &self.slot.as_ref().value }
+    }
+}
+
+impl<V> Drop for Unlinked<'_, '_, V> {
+    fn drop(&mut self) {
         // SAFETY: the pointer was boxed by `boxed`, then unlinked by exactly one successful
         // swap or compare-and-swap (the one that produced this `Unlinked`), so no operation that
-        // starts now can reach it and nobody else retires or frees it; `self` is consumed.
-        unsafe { guard.retire(self.0.as_ptr()) }
+        // starts now can reach it and nobody else retires or frees it; this runs once.
+        unsafe { self.guard.retire(self.slot.as_ptr()) }
     }
 }
 
@@ -133,7 +142,11 @@ impl<V> Entry<V> {
 
     /// Replaces the value unless the entry is expunged (Go's `trySwap`, which `Store` uses on
     /// its lock-free path). `Ok(previous)` on success; the value back if expunged.
-    pub(super) fn try_swap(&self, value: V, guard: &Guard<'_>) -> Result<Option<Unlinked<V>>, V> {
+    pub(super) fn try_swap<'g, 'r>(
+        &self,
+        value: V,
+        guard: &'g Guard<'r>,
+    ) -> Result<Option<Unlinked<'g, 'r, V>>, V> {
         let new = boxed(value);
         let mut p = guard.protect(&self.p);
         loop {
@@ -145,7 +158,9 @@ impl<V> Entry<V> {
                 .p
                 .compare_exchange_weak(p, new, Ordering::SeqCst, Ordering::SeqCst)
             {
-                Ok(previous) => return Ok(NonNull::new(previous).map(Unlinked)),
+                Ok(previous) => {
+                    return Ok(NonNull::new(previous).map(|slot| Unlinked::new(slot, guard)));
+                }
                 Err(current) => p = current,
             }
         }
@@ -165,10 +180,14 @@ impl<V> Entry<V> {
     }
 
     /// Stores a value into an entry known not to be expunged (Go's `swapLocked`). Only under `mu`.
-    pub(super) fn swap_locked(&self, value: V) -> Option<Unlinked<V>> {
+    pub(super) fn swap_locked<'g, 'r>(
+        &self,
+        value: V,
+        guard: &'g Guard<'r>,
+    ) -> Option<Unlinked<'g, 'r, V>> {
         let previous = self.p.swap(boxed(value), Ordering::SeqCst);
         debug_assert!(previous != expunged(), "swap_locked on an expunged entry");
-        NonNull::new(previous).map(Unlinked)
+        NonNull::new(previous).map(|slot| Unlinked::new(slot, guard))
     }
 
     /// Go's `tryLoadOrStore`: loads a present value, stores into a deleted entry, or reports that
@@ -213,7 +232,7 @@ impl<V> Entry<V> {
     }
 
     /// Deletes the value, if present (Go's `entry.delete`). The value is returned unlinked.
-    pub(super) fn delete(&self, guard: &Guard<'_>) -> Option<Unlinked<V>> {
+    pub(super) fn delete<'g, 'r>(&self, guard: &'g Guard<'r>) -> Option<Unlinked<'g, 'r, V>> {
         let mut p = guard.protect(&self.p);
         loop {
             if p.is_null() || p == expunged() {
@@ -225,7 +244,9 @@ impl<V> Entry<V> {
                 Ordering::SeqCst,
                 Ordering::SeqCst,
             ) {
-                Ok(previous) => return NonNull::new(previous).map(Unlinked),
+                Ok(previous) => {
+                    return NonNull::new(previous).map(|slot| Unlinked::new(slot, guard));
+                }
                 Err(current) => p = current,
             }
         }
@@ -233,12 +254,12 @@ impl<V> Entry<V> {
 
     /// Swaps in `new` if the value equals `old` (Go's `tryCompareAndSwap`); a deleted or
     /// expunged entry never matches. The unlinked value on success, `new` back on failure.
-    pub(super) fn try_compare_and_swap(
+    pub(super) fn try_compare_and_swap<'g, 'r>(
         &self,
         old: &V,
         new: V,
-        guard: &Guard<'_>,
-    ) -> Result<Unlinked<V>, V>
+        guard: &'g Guard<'r>,
+    ) -> Result<Unlinked<'g, 'r, V>, V>
     where
         V: PartialEq,
     {
@@ -253,9 +274,8 @@ impl<V> Entry<V> {
                 .compare_exchange_weak(p, new, Ordering::SeqCst, Ordering::SeqCst)
             {
                 Ok(previous) => {
-                    return Ok(Unlinked(
-                        NonNull::new(previous).expect("holds() rejected null"),
-                    ));
+                    let slot = NonNull::new(previous).expect("holds() rejected null");
+                    return Ok(Unlinked::new(slot, guard));
                 }
                 Err(current) => p = current,
             }
@@ -267,7 +287,11 @@ impl<V> Entry<V> {
     }
 
     /// Deletes the value if it equals `old` (Go 1.20's `CompareAndDelete` loop).
-    pub(super) fn try_compare_and_delete(&self, old: &V, guard: &Guard<'_>) -> Option<Unlinked<V>>
+    pub(super) fn try_compare_and_delete<'g, 'r>(
+        &self,
+        old: &V,
+        guard: &'g Guard<'r>,
+    ) -> Option<Unlinked<'g, 'r, V>>
     where
         V: PartialEq,
     {
@@ -282,7 +306,9 @@ impl<V> Entry<V> {
                 Ordering::SeqCst,
                 Ordering::SeqCst,
             ) {
-                Ok(previous) => return NonNull::new(previous).map(Unlinked),
+                Ok(previous) => {
+                    return NonNull::new(previous).map(|slot| Unlinked::new(slot, guard));
+                }
                 Err(current) => p = current,
             }
         }

@@ -58,8 +58,8 @@ impl<K, V, S> SyncMap<K, V, S> {
             removed_keys,
             dead_entries,
         } = deferred;
-        drop(spare_key);
-        drop(removed_keys);
+        // Retiring runs no user code; it goes first, so that a panicking key `Drop` below
+        // cannot leak the entries or the old `read`.
         for entry in dead_entries {
             // SAFETY: the locked section collected each entry once, as it left the map for good.
             unsafe { entry.retire(guard) };
@@ -69,6 +69,8 @@ impl<K, V, S> SyncMap<K, V, S> {
             // no operation that starts now can load it, and only that swap produced it.
             unsafe { guard.retire(old) };
         }
+        drop(spare_key);
+        drop(removed_keys);
     }
 
     /// Go's `missLocked`: counts a miss and promotes `dirty` once misses reach its length.
