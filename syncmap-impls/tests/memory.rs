@@ -29,7 +29,7 @@ fn sync_map_stays_small_under_churn_beside_a_long_lived_key() {
     map.store(u64::MAX, 0);
     for key in 0..scaled(20_000, 200) as u64 {
         map.store(key, key);
-        if key % 2 == 0 {
+        if key.is_multiple_of(2) {
             assert_eq!(map.load_and_delete(&key), Some(key)); // while in `dirty` only
         } else {
             for _ in 0..4 {
@@ -64,7 +64,7 @@ fn sync_map_stays_small_under_concurrent_churn() {
                     map.load(&key);
                     map.load(&key);
                     map.delete(&key);
-                    if i % 64 == 0 {
+                    if i.is_multiple_of(64) {
                         let size = internal_size(map);
                         largest.fetch_max(size, Ordering::Relaxed);
                         assert!(size <= 64, "read + dirty grew to {size} entries");

@@ -81,7 +81,7 @@ fn simultaneous_first_loads<M: ConcurrentMap<u32, u32> + Sync>(new_map: impl Fn(
                     let mut spins = 0u32;
                     while arrived.load(Ordering::SeqCst) < 2 * (round + 1) {
                         spins += 1;
-                        if spins % 1024 == 0 {
+                        if spins.is_multiple_of(1024) {
                             thread::yield_now(); // the other thread is not running
                         }
                         std::hint::spin_loop();
