@@ -178,10 +178,16 @@ where
                     hash_map::Entry::Vacant(slot) => *slot.insert(offered.into_entry()),
                     hash_map::Entry::Occupied(_) => unreachable!("absent from dirty just above"),
                 };
+                // Read the value while `mu` still hides the entry from every other writer: once
+                // it is released a delete may empty the entry (the value itself stays readable
+                // under the guard, which is why the reference is good after unlocking).
+                let stored = entry
+                    .get(guard)
+                    .load(guard)
+                    .expect("a new entry holds its value");
                 drop(state);
                 self.release(deferred, guard);
-                let stored = entry.get(guard).load(guard);
-                return LockedLoadOrStore::Stored(stored.expect("a new entry holds its value"));
+                return LockedLoadOrStore::Stored(stored);
             };
             let outcome = match entry
                 .get(guard)

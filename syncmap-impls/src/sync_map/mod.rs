@@ -263,13 +263,30 @@ impl<K, V, S> Drop for SyncMap<K, V, S> {
         // `self.reclaimer` drops, after this.
         let read = unsafe { Box::from_raw(read) };
         let guard = self.reclaimer.enter();
-        let entries = live_entries(&read, &self.mu.lock(), &guard);
+        let mut state = self.mu.lock();
+        let entries: Vec<OwnedEntry<V>> = live_entries(&read, &state, &guard)
+            .into_iter()
+            .map(OwnedEntry)
+            .collect();
+        let dirty_keys = state.dirty.take().map(read_only::into_keys);
+        drop(state);
         drop(guard);
-        for entry in entries {
-            // SAFETY: `live_entries` yields every entry of the map once, and with `&mut self`
-            // no thread can reach it.
-            unsafe { entry.free() };
-        }
+        // Vectors keep dropping their other elements when one element's `Drop` panics, where a
+        // loop or a hash table would stop and leak the rest.
+        drop(entries);
+        drop(dirty_keys);
+        drop(read);
+    }
+}
+
+/// An entry the dropping map frees.
+struct OwnedEntry<V>(EntryPtr<V>);
+
+impl<V> Drop for OwnedEntry<V> {
+    fn drop(&mut self) {
+        // SAFETY: `SyncMap::drop` wraps each entry of `live_entries` (every entry of the map,
+        // once) and, with `&mut` access to the map, no thread can reach them.
+        unsafe { self.0.free() };
     }
 }
 

@@ -19,6 +19,23 @@ pub(super) struct ReadOnly<K, V, S> {
     amended: AtomicBool,
 }
 
+impl<K, V, S> Drop for ReadOnly<K, V, S> {
+    fn drop(&mut self) {
+        // A table stops dropping its keys at the first `Drop` that panics and leaks the rest; a
+        // vector keeps going. Entries are not the table's to free (the map owns them).
+        if std::mem::needs_drop::<K>() {
+            let keys: Vec<K> = self.m.drain().map(|(key, _)| key).collect();
+            drop(keys);
+        }
+    }
+}
+
+/// The keys of a table, moved into a vector: dropping it drops every key even if one `Drop`
+/// panics.
+pub(super) fn into_keys<K, V, S>(table: Table<K, V, S>) -> Vec<K> {
+    table.into_keys().collect()
+}
+
 impl<K, V, S> ReadOnly<K, V, S> {
     pub(super) fn new(m: Table<K, V, S>) -> Self {
         Self {
