@@ -660,10 +660,10 @@ impl Gen<'_> {
             }
         });
         let batch_doc = doc(&format!(
-            "Writes to a [`{registry}`] queued to be applied as one change by its `update`              method: stores and deletes named after the registry's accessors, applied in the              order queued. Its `Debug` redacts `#[registry(secret)]` fields.
-
-             [`{registry}`]: {registry}
-[`{struct_ident}`]: {struct_ident}"
+            "Writes to a [`{registry}`] queued to be applied as one change by its `update` \
+             method: stores and deletes named after the registry's accessors, applied in the \
+             order queued. Its `Debug` redacts `#[registry(secret)]` fields.\n\n\
+             [`{registry}`]: {registry}\n[`{struct_ident}`]: {struct_ident}"
         ));
         quote! {
             #batch_doc
