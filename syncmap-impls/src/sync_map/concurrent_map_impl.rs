@@ -98,6 +98,20 @@ where
         }
     }
 
+    /// The second look at `read` under `mu`, skipped when `read` is still the map the lock-free
+    /// look missed the key in: a published `read` never changes its keys, and the guard keeps it
+    /// allocated, so its address cannot have been reused.
+    fn look_again<'a>(
+        read: &'a ReadOnly<K, V, S>,
+        missed_in: Option<&ReadOnly<K, V, S>>,
+        key: &K,
+    ) -> Option<&'a EntryPtr<V>> {
+        match missed_in {
+            Some(missed_in) if std::ptr::eq(read, missed_in) => None,
+            _ => read.m.get(key),
+        }
+    }
+
     /// Clones an unlinked value out (when asked) and retires it (also if the clone panics).
     fn take_unlinked(unlinked: Unlinked<'_, '_, V>, clone: bool) -> Option<V>
     where
@@ -128,11 +142,12 @@ where
             },
             None => Offered::for_key_missing_from_read(value),
         };
+        let missed_in = matches!(offered.0, Some(Offer::NewEntry(_))).then_some(read);
         let mut deferred = Deferred::nothing();
         let previous = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            if let Some(&entry) = read.m.get(&key) {
+            if let Some(&entry) = Self::look_again(read, missed_in, &key) {
                 self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
                 entry.get(guard).swap_locked(offered.into_value(), guard)
             } else if let Some(entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
@@ -160,13 +175,16 @@ where
         &'g self,
         key: K,
         offered: Offered<V>,
+        missed_in: Option<&ReadOnly<K, V, S>>,
         guard: &'g Guard<'_>,
     ) -> LockedLoadOrStore<'g, V> {
         let mut deferred = Deferred::nothing();
         let outcome = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            let (entry, in_dirty_only) = if let Some(&entry) = read.m.get(&key) {
+            let (entry, in_dirty_only) = if let Some(&entry) =
+                Self::look_again(read, missed_in, &key)
+            {
                 self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
                 (entry, false)
             } else if let Some(&entry) = state.dirty.as_ref().and_then(|dirty| dirty.get(&key)) {
@@ -265,7 +283,9 @@ where
                 Offered::for_key_missing_from_read(make())
             }
         };
-        let result = match self.load_or_store_locked(key, offered, &guard) {
+        // The key was missed in this `read` unless the lock-free look found it expunged.
+        let missed_in = matches!(offered.0, Some(Offer::NewEntry(_))).then_some(read);
+        let result = match self.load_or_store_locked(key, offered, missed_in, &guard) {
             LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);
