@@ -376,8 +376,10 @@ fn panics_leave_the_map_consistent<M, F>(
         );
     }
     panic::set_hook(previous_hook);
+    // Under Miri the run is a few dozen calls, where a tenth is within chance of missing.
+    let enough = if cfg!(miri) { 0 } else { calls / 10 };
     assert!(
-        caught > calls / 10,
+        caught > enough,
         "{name}: only {caught} of {calls} calls panicked"
     );
 }
