@@ -14,6 +14,7 @@
 
 mod locked;
 mod mutex_map;
+mod reentrance;
 mod rwlock_map;
 pub mod sync_map;
 

@@ -36,5 +36,5 @@ crate::locked::public_map::lock_map! {
     ///
     /// Go's version locks around `Range`'s callback; this one never does, so the callback may write
     /// to the map.
-    MutexMap, Mutex
+    MutexMap, CheckedMutex
 }

@@ -27,5 +27,5 @@ crate::locked::public_map::lock_map! {
     /// snapshot taken at its start with the callback run outside the lock, values in `Arc`s so that
     /// value code runs unlocked. Key `Hash` and `Eq` run under the lock; a recursive read from them
     /// can deadlock behind a waiting writer, so they must not call back into the map.
-    RwLockMap, RwLock
+    RwLockMap, CheckedRwLock
 }

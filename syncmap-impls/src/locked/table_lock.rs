@@ -2,6 +2,10 @@
 
 use std::ops::{Deref, DerefMut};
 
+use crate::reentrance::{
+    CheckedMutex, CheckedMutexGuard, CheckedReadGuard, CheckedRwLock, CheckedWriteGuard,
+};
+
 /// A lock around a table: shared access for lookups, exclusive access for writes.
 pub(crate) trait TableLock<T> {
     /// Guard for lookups.
@@ -19,18 +23,19 @@ pub(crate) trait TableLock<T> {
 }
 
 /// `MutexMap`: readers and writers take the same exclusive lock, as Go's `mutexMap.go` does.
-impl<T> TableLock<T> for parking_lot::Mutex<T> {
+/// (Both locks are `parking_lot`'s, wrapped to panic on re-entrance: see `crate::reentrance`.)
+impl<T> TableLock<T> for CheckedMutex<T> {
     type Read<'a>
-        = parking_lot::MutexGuard<'a, T>
+        = CheckedMutexGuard<'a, T>
     where
         T: 'a;
     type Write<'a>
-        = parking_lot::MutexGuard<'a, T>
+        = CheckedMutexGuard<'a, T>
     where
         T: 'a;
 
     fn new(table: T) -> Self {
-        parking_lot::Mutex::new(table)
+        CheckedMutex::new(table)
     }
     fn read(&self) -> Self::Read<'_> {
         self.lock()
@@ -41,23 +46,23 @@ impl<T> TableLock<T> for parking_lot::Mutex<T> {
 }
 
 /// `RwLockMap`: lookups share a read lock, as Go's `RWMutexMap` reference map does.
-impl<T> TableLock<T> for parking_lot::RwLock<T> {
+impl<T> TableLock<T> for CheckedRwLock<T> {
     type Read<'a>
-        = parking_lot::RwLockReadGuard<'a, T>
+        = CheckedReadGuard<'a, T>
     where
         T: 'a;
     type Write<'a>
-        = parking_lot::RwLockWriteGuard<'a, T>
+        = CheckedWriteGuard<'a, T>
     where
         T: 'a;
 
     fn new(table: T) -> Self {
-        parking_lot::RwLock::new(table)
+        CheckedRwLock::new(table)
     }
     fn read(&self) -> Self::Read<'_> {
-        parking_lot::RwLock::read(self)
+        CheckedRwLock::read(self)
     }
     fn write(&self) -> Self::Write<'_> {
-        parking_lot::RwLock::write(self)
+        CheckedRwLock::write(self)
     }
 }

@@ -1,10 +1,10 @@
 //! The synchronisation primitives of `SyncMap`, in one place so that the model checker can swap
 //! them: with `RUSTFLAGS="--cfg loom"` they are loom's, which explores every interleaving of
 //! their operations (see `syncmap-impls/tests/loom_sync_map.rs`); otherwise they are `std`'s
-//! atomics and `parking_lot`'s mutex.
+//! atomics and `parking_lot`'s mutex (wrapped to panic on re-entrance, see `crate::reentrance`).
 
 #[cfg(not(loom))]
-pub(super) use parking_lot::Mutex;
+pub(super) use crate::reentrance::CheckedMutex as Mutex;
 #[cfg(not(loom))]
 pub(super) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 

@@ -4,6 +4,7 @@
 //! Each test binary uses only part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod instrumented;
 pub(crate) mod lincheck;
 pub(crate) mod record;
 pub(crate) mod rng;

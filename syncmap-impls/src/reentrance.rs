@@ -1,0 +1,303 @@
+//! Locks that turn a re-entrant acquisition into a panic instead of a deadlock.
+//!
+//! Every map here runs some user code while holding its lock: the `Hash` and `Eq` of keys (a hash
+//! table cannot be searched without them) and, in `SyncMap`'s dirty rebuild, the `Clone` of keys.
+//! If that code calls back into the same map, the call needs the lock its own thread already
+//! holds. `parking_lot`'s locks are not re-entrant, so that would hang the thread forever, with no
+//! message. The contract forbids such calls, and these wrappers make breaking it loud: the
+//! re-entrant call panics with [`REENTRANT_CALL`], the panic unwinds through the user's code and
+//! out of the outer call, and the map stays consistent (every lock-holding path is panic-safe,
+//! see `tests/panic_safety.rs`). `tests/reentrance.rs` calls back from every such place.
+//!
+//! The check costs nothing on the uncontended path beyond two relaxed stores next to the lock
+//! word: the holder of the exclusive lock records its thread's token in `owner`, and only an
+//! acquisition that fails to take the lock at once compares `owner` with its own token. A thread
+//! reads back its own last store, so it sees its own token exactly while it holds the lock. Shared
+//! (read) locks have many holders, so [`CheckedRwLock`] also keeps a per-thread list of the read
+//! locks the thread holds.
+
+use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The message of the panic that replaces a deadlock.
+pub(crate) const REENTRANT_CALL: &str = "syncmap: a key's Hash, Eq or Clone called back into the \
+    map that was running it, under that map's lock; this would deadlock, so it panics instead \
+    (see `ConcurrentMap`'s contract, \"No user code under an internal lock\")";
+
+thread_local! {
+    /// Its address identifies the thread; it is never 0, the `owner` of an unheld lock.
+    static THREAD_TOKEN: u8 = const { 0 };
+    /// The read locks of `CheckedRwLock`s this thread holds, by address, innermost last.
+    static READ_HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+fn thread_token() -> usize {
+    THREAD_TOKEN.with(|token| std::ptr::from_ref(token) as usize)
+}
+
+#[cold]
+#[inline(never)]
+fn reentrant_call() -> ! {
+    panic!("{REENTRANT_CALL}")
+}
+
+/// A `parking_lot::Mutex` that panics, rather than deadlocks, when its holder locks it again.
+#[derive(Debug, Default)]
+pub(crate) struct CheckedMutex<T> {
+    /// The token of the holding thread, or 0. Written only by the holder.
+    owner: AtomicUsize,
+    inner: parking_lot::Mutex<T>,
+}
+
+impl<T> CheckedMutex<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self {
+            owner: AtomicUsize::new(0),
+            inner: parking_lot::Mutex::new(value),
+        }
+    }
+
+    /// Locks, blocking while another thread holds the lock.
+    ///
+    /// # Panics
+    ///
+    /// With [`REENTRANT_CALL`] if this thread already holds it.
+    pub(crate) fn lock(&self) -> CheckedMutexGuard<'_, T> {
+        let me = thread_token();
+        let guard = match self.inner.try_lock() {
+            Some(guard) => guard,
+            None => {
+                if self.owner.load(Ordering::Relaxed) == me {
+                    reentrant_call();
+                }
+                self.inner.lock()
+            }
+        };
+        self.owner.store(me, Ordering::Relaxed);
+        CheckedMutexGuard {
+            owner: &self.owner,
+            guard,
+        }
+    }
+}
+
+/// The guard of a [`CheckedMutex`]; clears the owner before unlocking.
+pub(crate) struct CheckedMutexGuard<'a, T> {
+    owner: &'a AtomicUsize,
+    guard: parking_lot::MutexGuard<'a, T>,
+}
+
+impl<T> Drop for CheckedMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // Runs before the field `guard` unlocks: the owner is cleared while still held.
+        self.owner.store(0, Ordering::Relaxed);
+    }
+}
+
+impl<T> Deref for CheckedMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for CheckedMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+/// A `parking_lot::RwLock` that panics, rather than deadlocks, when a thread holding it asks for
+/// the write lock, or for a read lock while holding the write lock. A thread holding a read lock
+/// may take another read lock: that one is recursive, so it never waits behind a queued writer.
+#[derive(Debug, Default)]
+pub(crate) struct CheckedRwLock<T> {
+    /// The token of the thread holding the write lock, or 0. Written only by that thread.
+    owner: AtomicUsize,
+    inner: parking_lot::RwLock<T>,
+}
+
+impl<T> CheckedRwLock<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self {
+            owner: AtomicUsize::new(0),
+            inner: parking_lot::RwLock::new(value),
+        }
+    }
+
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    fn read_held_here(&self) -> bool {
+        let me = self.address();
+        READ_HELD.with_borrow(|held| held.contains(&me))
+    }
+
+    /// Takes a read lock.
+    ///
+    /// # Panics
+    ///
+    /// With [`REENTRANT_CALL`] if this thread holds the write lock.
+    pub(crate) fn read(&self) -> CheckedReadGuard<'_, T> {
+        let guard = match self.inner.try_read() {
+            Some(guard) => guard,
+            None => {
+                if self.owner.load(Ordering::Relaxed) == thread_token() {
+                    reentrant_call();
+                }
+                if self.read_held_here() {
+                    // Holding a read lock, a plain `read` could queue behind a waiting writer
+                    // that waits for this very thread.
+                    self.inner.read_recursive()
+                } else {
+                    self.inner.read()
+                }
+            }
+        };
+        let me = self.address();
+        READ_HELD.with_borrow_mut(|held| held.push(me));
+        CheckedReadGuard { lock: self, guard }
+    }
+
+    /// Takes the write lock.
+    ///
+    /// # Panics
+    ///
+    /// With [`REENTRANT_CALL`] if this thread holds the lock, for reading or writing.
+    pub(crate) fn write(&self) -> CheckedWriteGuard<'_, T> {
+        let me = thread_token();
+        let guard = match self.inner.try_write() {
+            Some(guard) => guard,
+            None => {
+                if self.owner.load(Ordering::Relaxed) == me || self.read_held_here() {
+                    reentrant_call();
+                }
+                self.inner.write()
+            }
+        };
+        self.owner.store(me, Ordering::Relaxed);
+        CheckedWriteGuard {
+            owner: &self.owner,
+            guard,
+        }
+    }
+}
+
+/// A read guard of a [`CheckedRwLock`]; forgets the lock in this thread's list when dropped.
+pub(crate) struct CheckedReadGuard<'a, T> {
+    lock: &'a CheckedRwLock<T>,
+    guard: parking_lot::RwLockReadGuard<'a, T>,
+}
+
+impl<T> Drop for CheckedReadGuard<'_, T> {
+    fn drop(&mut self) {
+        let me = self.lock.address();
+        READ_HELD.with_borrow_mut(|held| {
+            if let Some(at) = held.iter().rposition(|&lock| lock == me) {
+                held.swap_remove(at);
+            }
+        });
+    }
+}
+
+impl<T> Deref for CheckedReadGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+/// The write guard of a [`CheckedRwLock`]; clears the owner before unlocking.
+pub(crate) struct CheckedWriteGuard<'a, T> {
+    owner: &'a AtomicUsize,
+    guard: parking_lot::RwLockWriteGuard<'a, T>,
+}
+
+impl<T> Drop for CheckedWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.owner.store(0, Ordering::Relaxed);
+    }
+}
+
+impl<T> Deref for CheckedWriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for CheckedWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    fn panics_reentrant(f: impl FnOnce()) -> bool {
+        let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
+        payload.downcast_ref::<String>().map(String::as_str) == Some(REENTRANT_CALL)
+    }
+
+    #[test]
+    fn a_mutex_relocked_by_its_holder_panics_and_unlocks() {
+        let mutex = CheckedMutex::new(1);
+        assert!(panics_reentrant(|| {
+            let _held = mutex.lock();
+            let _again = mutex.lock();
+        }));
+        // The unwinding released the first guard.
+        *mutex.lock() += 1;
+        assert_eq!(*mutex.lock(), 2);
+    }
+
+    #[test]
+    fn another_thread_waits_for_the_mutex_instead_of_panicking() {
+        let mutex = CheckedMutex::new(0);
+        let held = mutex.lock();
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| *mutex.lock() += 1);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            drop(held);
+            waiter.join().expect("the waiter does not panic");
+        });
+        assert_eq!(*mutex.lock(), 1);
+    }
+
+    #[test]
+    fn two_mutexes_nest() {
+        let (a, b) = (CheckedMutex::new(1), CheckedMutex::new(2));
+        let held_a = a.lock();
+        assert_eq!(*b.lock() + *held_a, 3);
+    }
+
+    #[test]
+    fn reads_nest_and_writes_under_a_held_lock_panic() {
+        let lock = CheckedRwLock::new(5);
+        {
+            let outer = lock.read();
+            let inner = lock.read();
+            assert_eq!(*outer + *inner, 10);
+        }
+        assert!(panics_reentrant(|| {
+            let _read = lock.read();
+            let _write = lock.write();
+        }));
+        assert!(panics_reentrant(|| {
+            let _write = lock.write();
+            let _read = lock.read();
+        }));
+        assert!(panics_reentrant(|| {
+            let _write = lock.write();
+            let _again = lock.write();
+        }));
+        *lock.write() += 1;
+        assert_eq!(*lock.read(), 6);
+        assert!(READ_HELD.with_borrow(Vec::is_empty));
+    }
+}
