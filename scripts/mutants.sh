@@ -43,6 +43,7 @@ for pass in "${passes[@]}"; do
   # A healthy run of the tests takes a few seconds in this profile; a mutant that makes one loop
   # forever (a compare-and-swap that always fails, under a retry loop) is cut off and counted as
   # caught.
+  mkdir -p "mutants.out/$pass"
   cargo mutants "${args[@]}" --jobs 2 --timeout 20 -o "mutants.out/$pass" "$@" || status=$?
   echo "mutants ($pass): survivors in mutants.out/$pass/mutants.out/missed.txt"
 done
