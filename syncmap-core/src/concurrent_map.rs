@@ -77,6 +77,8 @@ use crate::LoadOrStore;
 /// any method of the same map, including writes, without deadlock, and a value's `Drop` may too.
 /// The `Hash`, `Eq`, `PartialEq` and `Clone` implementations of keys and values are the exception:
 /// lock-based maps run them while holding their lock, so those must not call back into the map.
+/// The maps of `syncmap-impls` detect such a call and panic with a message that says so, rather
+/// than deadlock; the panic unwinds through the caller's code like any other (see **Panics**).
 ///
 /// **Panics.** If a closure or a key's or value's trait implementation panics, the panic
 /// propagates to the caller and the map stays consistent and usable: the operation either took

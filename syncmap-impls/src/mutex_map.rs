@@ -30,7 +30,8 @@ crate::locked::public_map::lock_map! {
     ///   the callback with no lock held: it sees a consistent snapshot of the moment it started.
     /// - Values are kept in `Arc`s, so `load_with`, value clones, comparisons in
     ///   `compare_and_swap`/`compare_and_delete` and the drops of replaced values all run outside
-    ///   the lock. Key `Hash` and `Eq` run under it and must not call back into the map.
+    ///   the lock. Key `Hash`, `Eq` and (in `range`) `Clone` run under it and must not call back
+    ///   into the map: such a call panics instead of deadlocking.
     ///
     /// # Differences from Go's `mutexMap.go`
     ///

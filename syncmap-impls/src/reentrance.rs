@@ -277,6 +277,33 @@ mod tests {
     }
 
     #[test]
+    fn a_read_of_one_lock_does_not_refuse_a_contended_write_of_another() {
+        let (a, b) = (CheckedRwLock::new(1), CheckedRwLock::new(2));
+        let (held, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _read_b = b.read();
+                held.wait();
+                release.wait();
+            });
+            held.wait();
+            let read_a = a.read();
+            // `b` is read-locked by the other thread, so this write waits (after `release`)
+            // rather than finding that this thread, which holds only `a`, holds `b`.
+            let writer = || *b.write() += *read_a;
+            std::thread::scope(|inner| {
+                let releaser = inner.spawn(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    release.wait();
+                });
+                writer();
+                releaser.join().expect("the releaser does not panic");
+            });
+        });
+        assert_eq!(*b.read(), 3);
+    }
+
+    #[test]
     fn reads_nest_and_writes_under_a_held_lock_panic() {
         let lock = CheckedRwLock::new(5);
         {

@@ -25,7 +25,8 @@ crate::locked::public_map::lock_map! {
     ///
     /// The same as [`MutexMap`](crate::MutexMap): exact `len`, atomic `clear`, `range` over a
     /// snapshot taken at its start with the callback run outside the lock, values in `Arc`s so that
-    /// value code runs unlocked. Key `Hash` and `Eq` run under the lock; a recursive read from them
-    /// can deadlock behind a waiting writer, so they must not call back into the map.
+    /// value code runs unlocked. Key `Hash`, `Eq` and (in `range`) `Clone` run under the lock and
+    /// must not call back into the map. If they do, a read is served (recursively, so it never
+    /// waits behind a queued writer) and a write panics instead of deadlocking.
     RwLockMap, CheckedRwLock
 }

@@ -182,7 +182,7 @@ where
     let mut leaks = Vec::new();
     for call in EVERY_CALL {
         for &site in sites {
-            for left in 0..4 {
+            for left in 0..scaled(4, 1) as u32 {
                 {
                     let map = new_map();
                     fill_every_state(&map);

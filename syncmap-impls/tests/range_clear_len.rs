@@ -16,10 +16,11 @@ use support::scaled;
 use syncmap_core::ConcurrentMap;
 use syncmap_impls::SyncMap;
 
-/// Keys `0..STABLE` are stored first and never written again.
-const STABLE: u32 = 32;
+/// Keys `0..STABLE` are stored first and never written again (fewer under Miri, whose every
+/// step is thousands of times slower).
+const STABLE: u32 = scaled(32, 8) as u32;
 /// Writers use keys `STABLE..STABLE + CHURN` (values are multiples of the key plus one).
-const CHURN: u32 = 64;
+const CHURN: u32 = scaled(64, 16) as u32;
 
 /// Ranges while two writers store, delete and overwrite the churn keys (so `SyncMap` keeps
 /// rebuilding `dirty` and its ranges promote it).

@@ -159,3 +159,49 @@ fn sync_map_call_backs_never_deadlock() {
         }
     });
 }
+
+/// A store made while `compare_and_swap` or `compare_and_delete` compares values (from the
+/// value's `PartialEq`, which runs outside every lock) comes between the comparison and the
+/// swap. Whichever order the two are linearized in, the store's value must be the one left: a
+/// map that swaps without checking that the value it compared is still current overwrites it.
+fn writes_during_a_comparison_survive<M>(name: &str, map: &Arc<M>)
+where
+    M: ConcurrentMap<Key, Value> + 'static,
+{
+    for compare_and_delete in [false, true] {
+        map.store(Key::new(1), Value::new(1));
+        let target = Arc::clone(map);
+        set_call_back(Some(Box::new(move || {
+            target.store(Key::new(1), Value::new(7));
+        })));
+        arm(Site::ValueEq, 0, Action::CallBack);
+        if compare_and_delete {
+            let _ = map.compare_and_delete(&Key::new(1), &Value::new(1));
+        } else {
+            let _ = map.compare_and_swap(&Key::new(1), &Value::new(1), Value::new(2));
+        }
+        assert!(!disarm(), "{name}: the comparison never ran");
+        set_call_back(None);
+        assert_eq!(
+            map.load(&Key::new(1)).map(|value| value.v),
+            Some(7),
+            "{name}: the store made during the comparison of {} was lost",
+            if compare_and_delete {
+                "compare_and_delete"
+            } else {
+                "compare_and_swap"
+            }
+        );
+    }
+}
+
+#[test]
+fn writes_during_a_comparison_survive_on_every_map() {
+    writes_during_a_comparison_survive("MutexMap", &Arc::new(MutexMap::new()));
+    writes_during_a_comparison_survive("RwLockMap", &Arc::new(RwLockMap::new()));
+    writes_during_a_comparison_survive("SyncMap", &Arc::new(SyncMap::new()));
+    let promoted = Arc::new(SyncMap::new());
+    promoted.store(Key::new(1), Value::new(1));
+    promoted.range(|_, _| true); // key 1 in `read`, compared on the lock-free path
+    writes_during_a_comparison_survive("SyncMap (read)", &promoted);
+}

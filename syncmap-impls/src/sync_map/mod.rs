@@ -134,7 +134,8 @@ use crate::DefaultHashBuilder;
 /// - Methods whose comparisons or clones would run under `mu` in Go (`compare_and_swap` and
 ///   friends on a key found in `dirty`) take a reference to the entry under the lock and finish
 ///   after releasing it, so `PartialEq` and `Clone` of values never run under the lock. Key
-///   `Hash`, `Eq` and `Clone` do (rebuilding `dirty` clones the keys of `read`).
+///   `Hash`, `Eq` and `Clone` do (rebuilding `dirty` clones the keys of `read`); if they call
+///   back into the map and the call needs `mu`, it panics instead of deadlocking.
 /// - `load_and_delete` removes the key from `dirty`, as Go does since issue 40999 was fixed:
 ///   churn with one long-lived key cannot grow the map without bound.
 /// - [`len`](syncmap_core::ConcurrentMap::len) exists: it counts the present entries of `dirty` (or of `read`
