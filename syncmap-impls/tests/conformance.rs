@@ -43,11 +43,19 @@ fn mutex_map_conforms() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "RwLockMap shares MutexMap's code, which has no unsafe; Miri runs MutexMap's test"
+)]
 fn rwlock_map_conforms() {
     conformance::run_all::<RwLockMapFamily>(&Config::default());
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "RwLockMap shares MutexMap's code, which has no unsafe; Miri runs MutexMap's test"
+)]
 fn rwlock_map_agrees_with_mutex_map() {
     conformance::check_against::<RwLockMapFamily, MutexMapFamily>(&Config::default());
 }

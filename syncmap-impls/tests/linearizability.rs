@@ -63,6 +63,10 @@ fn mutex_map_is_linearizable() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "RwLockMap shares MutexMap's code, which has no unsafe; Miri runs MutexMap's test"
+)]
 fn rwlock_map_is_linearizable() {
     run(
         "RwLockMap",

@@ -198,6 +198,10 @@ fn mutex_map_drops_each_key_and_value_exactly_once() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "RwLockMap shares MutexMap's code, which has no unsafe; Miri runs MutexMap's test"
+)]
 fn rwlock_map_drops_each_key_and_value_exactly_once() {
     drops_exactly_once(RwLockMap::new());
 }

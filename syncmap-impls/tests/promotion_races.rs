@@ -120,6 +120,10 @@ fn mutex_map_loads_race_stores() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "RwLockMap shares MutexMap's code, which has no unsafe; Miri runs MutexMap's test"
+)]
 fn rwlock_map_loads_race_stores() {
     loads_race_promotions(&RwLockMap::new());
 }

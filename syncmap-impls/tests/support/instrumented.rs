@@ -339,6 +339,16 @@ pub(crate) const EVERY_CALL: [Call; 26] = [
     Call::Len,
 ];
 
+/// The pairs of a call of [`EVERY_CALL`] and a site of `sites`, every `stride`-th of them in
+/// order (`stride` 1: all). A stride coprime with the number of sites pairs each call with
+/// several sites and each site with several calls.
+pub(crate) fn every_pair(sites: &[Site], stride: usize) -> impl Iterator<Item = (Call, Site)> + '_ {
+    EVERY_CALL
+        .into_iter()
+        .flat_map(move |call| sites.iter().map(move |&site| (call, site)))
+        .step_by(stride)
+}
+
 /// Keys 1..4 stored and promoted into `read` (for `SyncMap`), 0 deleted then expunged by the
 /// rebuild that adding 4 (in `dirty` only) causes: a key in every state.
 pub(crate) fn fill_every_state<M: ConcurrentMap<Key, Value>>(map: &M) {
