@@ -54,3 +54,85 @@ impl<K, V, S> ReadOnly<K, V, S> {
         self.amended.store(true, Ordering::Release);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::hash::{Hash, Hasher};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::rc::Rc;
+
+    use super::{ReadOnly, Table, into_keys};
+    use crate::DefaultHashBuilder;
+    use crate::sync_map::entry::EntryPtr;
+
+    /// A key that counts its drops; the first one dropped panics.
+    struct Key {
+        k: u32,
+        drops: Rc<Cell<u32>>,
+    }
+
+    impl Hash for Key {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            self.k.hash(state);
+        }
+    }
+
+    impl PartialEq for Key {
+        fn eq(&self, other: &Self) -> bool {
+            self.k == other.k
+        }
+    }
+
+    impl Eq for Key {}
+
+    impl Drop for Key {
+        fn drop(&mut self) {
+            self.drops.set(self.drops.get() + 1);
+            if self.drops.get() == 1 && !std::thread::panicking() {
+                panic!("the first key dropped panics");
+            }
+        }
+    }
+
+    /// Eight keys, each with an entry that the test must free.
+    fn table(drops: &Rc<Cell<u32>>) -> (Table<Key, u32, DefaultHashBuilder>, Vec<EntryPtr<u32>>) {
+        let mut m = Table::with_hasher(DefaultHashBuilder::default());
+        let mut entries = Vec::new();
+        for k in 0..8 {
+            let entry = EntryPtr::new(k);
+            entries.push(entry);
+            let drops = Rc::clone(drops);
+            m.insert(Key { k, drops }, entry);
+        }
+        (m, entries)
+    }
+
+    fn free(entries: Vec<EntryPtr<u32>>) {
+        for entry in entries {
+            // SAFETY: made by `table` and never put into a map, so nothing else can reach it.
+            unsafe { entry.free() };
+        }
+    }
+
+    #[test]
+    fn a_dropped_read_drops_every_key_even_when_one_panics() {
+        let drops = Rc::new(Cell::new(0));
+        let (m, entries) = table(&drops);
+        let read = ReadOnly::new(m);
+        assert!(catch_unwind(AssertUnwindSafe(|| drop(read))).is_err());
+        assert_eq!(drops.get(), 8, "a table would stop at the panicking key");
+        free(entries);
+    }
+
+    #[test]
+    fn into_keys_moves_every_key_out() {
+        let drops = Rc::new(Cell::new(1)); // no panics
+        let (m, entries) = table(&drops);
+        let mut keys: Vec<u32> = into_keys(m).iter().map(|key| key.k).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, (0..8).collect::<Vec<_>>());
+        assert_eq!(drops.get(), 9);
+        free(entries);
+    }
+}

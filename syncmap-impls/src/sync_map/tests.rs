@@ -257,3 +257,70 @@ fn deleted_values_are_dropped_while_the_map_lives_and_all_at_its_drop() {
     drop(map);
     assert_eq!(live.load(Ordering::SeqCst), 0);
 }
+
+/// The oracle the stress and model-checking tests rely on: each invariant it checks, broken on
+/// purpose (and then repaired, so the map still drops cleanly), is reported.
+#[test]
+fn check_invariants_reports_each_broken_invariant() {
+    fn broken(map: &SyncMap<u32, u32>, what: &str) {
+        let report = map.check_invariants().expect_err(what);
+        assert!(report.contains(what), "expected {what:?}, got {report:?}");
+    }
+
+    // Without a dirty: misses, an expunged entry, an amended `read`.
+    let map = promoted(&[1, 2]);
+    map.mu.lock().misses = 1;
+    broken(&map, "misses without a dirty");
+    map.mu.lock().misses = 0;
+    map.delete(&1);
+    let guard = map.reclaimer.enter();
+    let entry_1 = *map.load_read(&guard).m.get(&1).expect("key 1 is in read");
+    assert!(entry_1.get(&guard).try_expunge_locked());
+    broken(&map, "expunged entries without a dirty");
+    assert!(entry_1.get(&guard).unexpunge_locked());
+    map.check_invariants().expect("repaired");
+
+    // With a dirty: too many misses, an expunged entry in it, an entry of `read` missing from it.
+    map.store(3, 3); // rebuilds dirty (expunging the deleted key 1) and amends read
+    map.check_invariants().expect("a consistent dirty");
+    let dirty_len = map.stats().dirty_len.expect("a dirty");
+    map.mu.lock().misses = dirty_len;
+    broken(&map, "misses did not promote");
+    map.mu.lock().misses = 0;
+    let taken = map.mu.lock().dirty.take();
+    broken(&map, "read is amended but there is no dirty");
+    map.mu.lock().dirty = taken;
+    let (key_2, entry_2) = map
+        .mu
+        .lock()
+        .dirty
+        .as_mut()
+        .unwrap()
+        .remove_entry(&2)
+        .unwrap();
+    broken(&map, "an entry of read is live and not in dirty");
+    map.mu.lock().dirty.as_mut().unwrap().insert(key_2, entry_2);
+    map.delete(&2); // in read and dirty (the same entry): now nil in both
+    assert!(entry_2.get(&guard).try_expunge_locked());
+    broken(&map, "an expunged entry is in dirty");
+    assert!(entry_2.get(&guard).unexpunge_locked());
+    // Key 2 mapped in dirty to another entry (key 3's): read's entry for it is then missing.
+    let entry_3 = *map.mu.lock().dirty.as_ref().unwrap().get(&3).unwrap();
+    let own = map.mu.lock().dirty.as_mut().unwrap().insert(2, entry_3);
+    broken(&map, "an entry of read is live and not in dirty");
+    map.mu
+        .lock()
+        .dirty
+        .as_mut()
+        .unwrap()
+        .insert(2, own.unwrap());
+    drop(guard);
+    map.check_invariants().expect("repaired");
+}
+
+#[test]
+fn from_iter_and_extend_store_every_pair() {
+    let map: SyncMap<u32, u32> = (0..4).map(|k| (k, 10 * k)).collect();
+    assert_eq!(map.len(), 4);
+    assert_eq!(map.load(&3), Some(30));
+}
