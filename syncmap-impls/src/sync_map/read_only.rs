@@ -96,6 +96,10 @@ mod tests {
     }
 
     /// Eight keys, each with an entry that the test must free.
+    #[allow(
+        clippy::mutable_key_type,
+        reason = "the drop counter is not part of the key's hash or equality"
+    )]
     fn table(drops: &Rc<Cell<u32>>) -> (Table<Key, u32, DefaultHashBuilder>, Vec<EntryPtr<u32>>) {
         let mut m = Table::with_hasher(DefaultHashBuilder::default());
         let mut entries = Vec::new();
