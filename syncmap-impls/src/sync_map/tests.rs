@@ -324,3 +324,24 @@ fn from_iter_and_extend_store_every_pair() {
     assert_eq!(map.len(), 4);
     assert_eq!(map.load(&3), Some(30));
 }
+
+/// The lock-free paths really are lock-free: with `mu` held by this very thread (so that taking
+/// it again panics instead of waiting), every operation that Go serves from `read` alone
+/// completes. A miss on a `read` that is not amended must not look under the lock.
+#[test]
+fn read_only_paths_never_take_mu() {
+    let map = promoted(&[1, 2]);
+    let held = map.mu.lock();
+    assert_eq!(map.load(&1), Some(1));
+    assert_eq!(map.load(&7), None, "a miss on an unamended read");
+    assert!(!map.contains_key(&7));
+    map.store(1, 10); // present in read: a compare-and-swap on the entry
+    assert_eq!(map.swap(1, 11), Some(10));
+    assert!(map.compare_and_swap(&1, &11, 12));
+    assert_eq!(map.load_or_store(2, 20), LoadOrStore::Loaded(2));
+    assert_eq!(map.load_and_delete(&2), Some(2));
+    assert!(!map.delete(&7));
+    assert!(!map.compare_and_delete(&7, &0));
+    drop(held);
+    assert_eq!(stats(&map).misses, 0);
+}
