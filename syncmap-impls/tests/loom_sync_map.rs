@@ -170,6 +170,35 @@ fn two_load_or_store_on_one_new_key() {
     });
 }
 
+/// Two `load_or_store` of a key deleted in `read`: both race to fill the entry without the lock
+/// (Go's `tryLoadOrStore`), so one compare-and-swap fails and must load the winner's value.
+#[test]
+fn two_load_or_store_on_a_deleted_key() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[1], &[]));
+        map.delete(&1);
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || {
+            other
+                .load_or_store(1, Counted::new(20, &live2))
+                .map(|v| v.value)
+        });
+        let mine = map
+            .load_or_store(1, Counted::new(10, live))
+            .map(|v| v.value);
+        let theirs = t.join().unwrap();
+        settle(&map);
+        let stored = [mine, theirs]
+            .into_iter()
+            .filter(LoadOrStore::is_stored)
+            .count();
+        assert_eq!(stored, 1, "{mine:?} {theirs:?}");
+        assert_eq!(mine.into_value(), theirs.into_value());
+        assert_eq!(value_of(&map, 1), Some(mine.into_value()));
+    });
+}
+
 /// Compare-and-swap against delete: the only linearizable outcomes are (swapped, then deleted
 /// the new value) and (deleted the old value, then the swap fails); the key ends absent.
 #[test]
