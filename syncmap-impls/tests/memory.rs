@@ -96,6 +96,10 @@ impl Ledger {
     fn live(&self) -> usize {
         self.live.lock().unwrap().len()
     }
+
+    fn is_live(&self, id: u64) -> bool {
+        self.live.lock().unwrap().contains(&id)
+    }
 }
 
 /// A key or value that registers each instance, clones included.
@@ -242,6 +246,38 @@ fn sync_map_drops_deleted_values_promptly() {
     assert!(
         live <= 2 + 64,
         "{live} values still alive of {n} deleted and 65 replaced; one batch may wait, not all"
+    );
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}
+
+/// The other side of prompt drops: a value read inside `load_with` is not dropped while the
+/// closure runs, even when another thread deletes it meanwhile and then retires enough to
+/// collect. (A guard that failed to announce itself would let that thread free the value under
+/// the reader.)
+#[test]
+fn sync_map_keeps_a_value_alive_while_a_reader_uses_it() {
+    let ledger = Arc::new(Ledger::default());
+    let map = SyncMap::new();
+    map.store(0, Tracked::new(0, &ledger));
+    map.range(|_, _| true); // key 0 in `read`
+    let was_alive = map.load_with(&0, |value| {
+        let id = value.id;
+        thread::scope(|s| {
+            s.spawn(|| {
+                assert!(map.delete(&0));
+                // Each replaced value is retired on this thread: several batches' worth.
+                for i in 0..256 {
+                    map.store(1, Tracked::new(i, &ledger));
+                }
+            });
+        });
+        ledger.is_live(id)
+    });
+    assert_eq!(
+        was_alive,
+        Some(true),
+        "the value was dropped under its reader"
     );
     drop(map);
     assert_eq!(ledger.live(), 0);

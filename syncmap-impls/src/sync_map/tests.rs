@@ -345,3 +345,13 @@ fn read_only_paths_never_take_mu() {
     drop(held);
     assert_eq!(stats(&map).misses, 0);
 }
+
+#[test]
+fn the_reclaimer_prints_its_epoch() {
+    let map = promoted(&[1]);
+    let printed = format!("{:?}", map.reclaimer);
+    assert!(
+        printed.starts_with("Reclaimer { epoch: ") && printed.ends_with(", .. }"),
+        "{printed}"
+    );
+}
