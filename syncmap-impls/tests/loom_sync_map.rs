@@ -1,6 +1,6 @@
 //! Model checking of SyncMap's racy interactions with loom: every interleaving of two threads'
-//! atomic operations and lock acquisitions is explored (up to loom's preemption bound, set by
-//! `scripts/loom.sh`), and each model asserts that the outcome is one a linearizable map could
+//! atomic operations and lock acquisitions is explored (exhaustively: `scripts/loom.sh` sets no
+//! preemption bound), and each model asserts that the outcome is one a linearizable map could
 //! give, that the internal invariants hold afterwards, and that every value is dropped exactly
 //! once.
 //!
