@@ -282,3 +282,46 @@ fn sync_map_keeps_a_value_alive_while_a_reader_uses_it() {
     drop(map);
     assert_eq!(ledger.live(), 0);
 }
+
+/// A map used from a thread-local's destructor that runs after the thread gave its own reader
+/// number back: the operations borrow a number for their duration, work, and leak nothing.
+#[test]
+fn sync_map_works_from_a_thread_local_destructor() {
+    struct UsesMapOnExit(Option<(Arc<SyncMap<u32, Tracked>>, Arc<Ledger>)>);
+    impl Drop for UsesMapOnExit {
+        fn drop(&mut self) {
+            if let Some((map, ledger)) = self.0.take() {
+                map.store(2, Tracked::new(2, &ledger));
+                assert_eq!(map.load_with(&1, |v| v.payload), Some(1));
+                assert!(map.delete(&1));
+                for i in 0..64 {
+                    map.store(3, Tracked::new(i, &ledger)); // enough retired to collect
+                }
+            }
+        }
+    }
+    thread_local! {
+        static ON_EXIT: std::cell::RefCell<UsesMapOnExit> =
+            const { std::cell::RefCell::new(UsesMapOnExit(None)) };
+    }
+    let ledger = Arc::new(Ledger::default());
+    let map = Arc::new(SyncMap::new());
+    for round in 0..scaled(8, 2) as u32 {
+        let (shared, ledger_here) = (Arc::clone(&map), Arc::clone(&ledger));
+        thread::spawn(move || {
+            let (map, ledger) = (shared, ledger_here);
+            // Registered before the map's own thread-local, so destroyed after it (thread-locals
+            // are destroyed in the reverse order of their first use).
+            ON_EXIT.with_borrow_mut(|on_exit| on_exit.0 = Some((Arc::clone(&map), ledger.clone())));
+            map.store(1, Tracked::new(1, &ledger));
+            assert_eq!(map.load_with(&1, |v| v.payload), Some(1), "round {round}");
+        })
+        .join()
+        .expect("the thread and its destructors do not panic");
+        assert_eq!(map.load_with(&2, |v| v.payload), Some(2), "round {round}");
+        assert_eq!(map.load_with(&3, |v| v.payload), Some(63), "round {round}");
+        assert!(!map.contains_key(&1), "round {round}");
+    }
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}

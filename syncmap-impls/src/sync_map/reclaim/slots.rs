@@ -185,6 +185,14 @@ mod tests {
     use super::locate;
 
     #[test]
+    fn each_slot_records_its_own_thread_number() {
+        let slots = super::Slots::new();
+        for n in [0, 1, 2, 3, 6, 7, 20, 63, 64] {
+            assert_eq!(slots.get(n).number, n);
+        }
+    }
+
+    #[test]
     fn thread_numbers_map_to_distinct_slots_in_growing_buckets() {
         assert_eq!(locate(0), (0, 0));
         assert_eq!(locate(1), (1, 0));

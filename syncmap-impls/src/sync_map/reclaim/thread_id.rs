@@ -93,3 +93,25 @@ pub(super) fn acquire_temporary() -> usize {
 pub(super) fn release_temporary(n: usize) {
     drop(ThreadNumber(n));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{acquire_temporary, current, release_temporary};
+
+    #[test]
+    fn temporary_numbers_are_distinct_and_given_back() {
+        let own = current().expect("a live thread has its number");
+        let (a, b) = (acquire_temporary(), acquire_temporary());
+        assert!(a != b && a != own && b != own, "{own} {a} {b}");
+        release_temporary(b);
+        release_temporary(a);
+        // Freed numbers are reused first (last freed, first reused). Other tests' new threads
+        // may take one in between, so a few tries: a leaked number never comes back.
+        let came_back = (0..3).any(|_| {
+            let again = acquire_temporary();
+            release_temporary(again);
+            again == a
+        });
+        assert!(came_back, "number {a} was not given back");
+    }
+}
