@@ -287,7 +287,8 @@ fn sync_map_keeps_a_value_alive_while_a_reader_uses_it() {
 /// number back: the operations borrow a number for their duration, work, and leak nothing.
 #[test]
 fn sync_map_works_from_a_thread_local_destructor() {
-    struct UsesMapOnExit(Option<(Arc<SyncMap<u32, Tracked>>, Arc<Ledger>)>);
+    type Shared = (Arc<SyncMap<u32, Tracked>>, Arc<Ledger>);
+    struct UsesMapOnExit(Option<Shared>);
     impl Drop for UsesMapOnExit {
         fn drop(&mut self) {
             if let Some((map, ledger)) = self.0.take() {
