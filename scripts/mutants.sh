@@ -38,7 +38,7 @@ status=0
 for pass in "${passes[@]}"; do
   case "$pass" in
     impls) args=(-p syncmap-impls --test-package syncmap-impls) ;;
-    core) args=(-p syncmap-core --test-package syncmap-core,syncmap-impls) ;;
+    core) args=(-p syncmap-core --test-package syncmap-core --test-package syncmap-impls) ;;
   esac
   # A healthy run of the tests takes a few seconds in this profile; a mutant that makes one loop
   # forever (a compare-and-swap that always fails, under a retry loop) is cut off and counted as
