@@ -113,10 +113,10 @@ fn a_leak_is_caught_by_the_panic_check_too() {
 #[test]
 fn a_callback_run_under_the_lock_is_caught_as_a_deadlock() {
     // The nested range blocks forever on the lock its caller holds; the watchdog turns that into
-    // a failure. Ten seconds is ample for a check that takes well under a millisecond, and this
-    // test waits that long only because the map deadlocks.
+    // a failure. Three seconds is ample for a check that takes well under a millisecond, and
+    // this test waits that long only because the map deadlocks.
     let config = Config {
-        deadlock_timeout: Duration::from_secs(10),
+        deadlock_timeout: Duration::from_secs(3),
         ..quick()
     };
     let message =
