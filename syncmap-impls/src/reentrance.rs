@@ -26,9 +26,10 @@ pub(crate) const REENTRANT_CALL: &str = "syncmap: a key's Hash, Eq or Clone call
     (see `ConcurrentMap`'s contract, \"No user code under an internal lock\")";
 
 thread_local! {
-    /// Its address identifies the thread; it is never 0, the `owner` of an unheld lock.
+    /// Its address identifies the thread; it is never 0, the `owner` of an unheld lock. It has no
+    /// destructor, so it stays readable while the thread's other thread-locals are destroyed.
     static THREAD_TOKEN: u8 = const { 0 };
-    /// The read locks of `CheckedRwLock`s this thread holds, by address, innermost last.
+    /// The read locks of `CheckedRwLock`s this thread holds, by address, in no particular order.
     static READ_HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -132,7 +133,11 @@ impl<T> CheckedRwLock<T> {
 
     fn read_held_here(&self) -> bool {
         let me = self.address();
-        READ_HELD.with_borrow(|held| held.contains(&me))
+        // `try_with`: a map may be used from another thread-local's destructor, after this list
+        // is gone; then nothing is recorded, and nothing is found.
+        READ_HELD
+            .try_with(|held| held.borrow().contains(&me))
+            .unwrap_or(false)
     }
 
     /// Takes a read lock.
@@ -157,7 +162,7 @@ impl<T> CheckedRwLock<T> {
             }
         };
         let me = self.address();
-        READ_HELD.with_borrow_mut(|held| held.push(me));
+        let _ = READ_HELD.try_with(|held| held.borrow_mut().push(me));
         CheckedReadGuard { lock: self, guard }
     }
 
@@ -194,7 +199,8 @@ pub(crate) struct CheckedReadGuard<'a, T> {
 impl<T> Drop for CheckedReadGuard<'_, T> {
     fn drop(&mut self) {
         let me = self.lock.address();
-        READ_HELD.with_borrow_mut(|held| {
+        let _ = READ_HELD.try_with(|held| {
+            let mut held = held.borrow_mut();
             if let Some(at) = held.iter().rposition(|&lock| lock == me) {
                 held.swap_remove(at);
             }
@@ -301,6 +307,33 @@ mod tests {
             });
         });
         assert_eq!(*b.read(), 3);
+    }
+
+    #[test]
+    fn locks_work_from_a_thread_local_destructor() {
+        use std::sync::Arc;
+        struct LockOnExit(Option<Arc<CheckedRwLock<u32>>>);
+        impl Drop for LockOnExit {
+            fn drop(&mut self) {
+                if let Some(lock) = self.0.take() {
+                    let read = *lock.read();
+                    *lock.write() = read + 1;
+                }
+            }
+        }
+        thread_local! {
+            static ON_EXIT: RefCell<LockOnExit> = const { RefCell::new(LockOnExit(None)) };
+        }
+        let lock = Arc::new(CheckedRwLock::new(1));
+        let shared = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            // Registered first, so destroyed after `READ_HELD`, which the read below registers.
+            ON_EXIT.with_borrow_mut(|on_exit| on_exit.0 = Some(Arc::clone(&shared)));
+            assert_eq!(*shared.read(), 1);
+        })
+        .join()
+        .expect("the destructor does not panic");
+        assert_eq!(*lock.read(), 2);
     }
 
     #[test]
