@@ -2,21 +2,27 @@
 //!
 //! Every map here runs some user code while holding its lock: the `Hash` and `Eq` of keys (a hash
 //! table cannot be searched without them) and, in `SyncMap`'s dirty rebuild, the `Clone` of keys.
-//! If that code calls back into the same map, the call needs the lock its own thread already
-//! holds. `parking_lot`'s locks are not re-entrant, so that would hang the thread forever, with no
-//! message. The contract forbids such calls, and these wrappers make breaking it loud: the
-//! re-entrant call panics with [`REENTRANT_CALL`], the panic unwinds through the user's code and
-//! out of the outer call, and the map stays consistent (every lock-holding path is panic-safe,
-//! see `tests/panic_safety.rs`). `tests/reentrance.rs` calls back from every such place.
+//! If that code calls back into the same map on the same thread, the call needs the lock its own
+//! thread already holds. `parking_lot`'s locks are not re-entrant, so that would hang the thread
+//! forever, with no message. The contract forbids such calls, and these wrappers make breaking it
+//! loud: the re-entrant call panics with [`REENTRANT_CALL`], the panic unwinds through the user's
+//! code and out of the outer call, and the map stays consistent (every lock-holding path is
+//! panic-safe, see `tests/panic_safety.rs`). `tests/reentrance.rs` calls back from every such
+//! place. (A call back made from *another* thread that the user's code waits for still deadlocks:
+//! no lock can tell that apart from ordinary contention.)
 //!
-//! The check costs nothing on the uncontended path beyond two relaxed stores next to the lock
-//! word: the holder of the exclusive lock records its thread's token in `owner`, and only an
-//! acquisition that fails to take the lock at once compares `owner` with its own token. A thread
-//! reads back its own last store, so it sees its own token exactly while it holds the lock. Shared
-//! (read) locks have many holders, so [`CheckedRwLock`] also keeps a per-thread list of the read
-//! locks the thread holds.
+//! For the exclusive locks the check costs, on the uncontended path, one thread-local address and
+//! two relaxed stores next to the lock word: the holder records its thread's token in `owner`,
+//! and only an acquisition that fails to take the lock at once compares `owner` with its own
+//! token. A thread reads back its own last store, so it sees its own token exactly while it holds
+//! the lock. Shared (read) locks have many holders, so [`CheckedRwLock`] also records, in a small
+//! per-thread array, the read locks the thread holds: a few more loads and stores per read.
+//!
+//! Both thread-locals are constant-initialised and have no destructor, so they stay usable while
+//! the thread's other thread-locals are destroyed (a map may be used from such a destructor).
 
-use std::cell::RefCell;
+use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -25,17 +31,65 @@ pub(crate) const REENTRANT_CALL: &str = "syncmap: a key's Hash, Eq or Clone call
     map that was running it, under that map's lock; this would deadlock, so it panics instead \
     (see `ConcurrentMap`'s contract, \"No user code under an internal lock\")";
 
-thread_local! {
-    /// Its address identifies the thread; it is never 0, the `owner` of an unheld lock. It has no
-    /// destructor, so it stays readable while the thread's other thread-locals are destroyed.
-    static THREAD_TOKEN: u8 = const { 0 };
-    /// The read locks of `CheckedRwLock`s this thread holds, by address, in no particular order.
-    static READ_HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+/// How many read locks held at once a thread can record; more than that are only counted.
+const RECORDED_READS: usize = 8;
+
+/// The read locks of `CheckedRwLock`s a thread holds, by address (0: a free place).
+struct ReadsHeld {
+    locks: [Cell<usize>; RECORDED_READS],
+    /// Read locks held beyond the recorded ones, whichever they are.
+    unrecorded: Cell<usize>,
 }
 
-fn thread_token() -> usize {
-    THREAD_TOKEN.with(|token| std::ptr::from_ref(token) as usize)
+impl ReadsHeld {
+    fn record(&self, lock: usize) {
+        match self.locks.iter().find(|place| place.get() == 0) {
+            Some(place) => place.set(lock),
+            None => self.unrecorded.set(self.unrecorded.get() + 1),
+        }
+    }
+
+    fn forget(&self, lock: usize) {
+        match self.locks.iter().find(|place| place.get() == lock) {
+            Some(place) => place.set(0),
+            None => self.unrecorded.set(self.unrecorded.get().saturating_sub(1)),
+        }
+    }
+
+    /// Whether `lock` is held for reading: `None` if it may be among the unrecorded ones.
+    fn holds(&self, lock: usize) -> Option<bool> {
+        if self.locks.iter().any(|place| place.get() == lock) {
+            Some(true)
+        } else if self.unrecorded.get() > 0 {
+            None
+        } else {
+            Some(false)
+        }
+    }
 }
+
+thread_local! {
+    /// Its address identifies the thread; it is never 0, the `owner` of an unheld lock.
+    static THREAD_TOKEN: u8 = const { 0 };
+    static READS_HELD: ReadsHeld = const {
+        ReadsHeld {
+            locks: [const { Cell::new(0) }; RECORDED_READS],
+            unrecorded: Cell::new(0),
+        }
+    };
+}
+
+/// This thread's token, or 0 where thread-locals are no longer reachable (never on platforms
+/// with native thread-locals): then no lock is recorded as held by it, nor checked.
+fn thread_token() -> usize {
+    THREAD_TOKEN
+        .try_with(|token| std::ptr::from_ref(token) as usize)
+        .unwrap_or(0)
+}
+
+/// Guards stay on the thread that locked (the owner and the read list are per thread), whatever
+/// `parking_lot`'s features say about its own guards.
+type NotSend = PhantomData<*const ()>;
 
 #[cold]
 #[inline(never)]
@@ -69,7 +123,7 @@ impl<T> CheckedMutex<T> {
         let guard = match self.inner.try_lock() {
             Some(guard) => guard,
             None => {
-                if self.owner.load(Ordering::Relaxed) == me {
+                if me != 0 && self.owner.load(Ordering::Relaxed) == me {
                     reentrant_call();
                 }
                 self.inner.lock()
@@ -79,6 +133,7 @@ impl<T> CheckedMutex<T> {
         CheckedMutexGuard {
             owner: &self.owner,
             guard,
+            _not_send: PhantomData,
         }
     }
 }
@@ -87,6 +142,7 @@ impl<T> CheckedMutex<T> {
 pub(crate) struct CheckedMutexGuard<'a, T> {
     owner: &'a AtomicUsize,
     guard: parking_lot::MutexGuard<'a, T>,
+    _not_send: NotSend,
 }
 
 impl<T> Drop for CheckedMutexGuard<'_, T> {
@@ -131,13 +187,10 @@ impl<T> CheckedRwLock<T> {
         std::ptr::from_ref(self) as usize
     }
 
-    fn read_held_here(&self) -> bool {
+    /// Whether this thread holds a read lock of `self`; `None` if it cannot tell.
+    fn read_held_here(&self) -> Option<bool> {
         let me = self.address();
-        // `try_with`: a map may be used from another thread-local's destructor, after this list
-        // is gone; then nothing is recorded, and nothing is found.
-        READ_HELD
-            .try_with(|held| held.borrow().contains(&me))
-            .unwrap_or(false)
+        READS_HELD.try_with(|held| held.holds(me)).unwrap_or(None)
     }
 
     /// Takes a read lock.
@@ -149,21 +202,26 @@ impl<T> CheckedRwLock<T> {
         let guard = match self.inner.try_read() {
             Some(guard) => guard,
             None => {
-                if self.owner.load(Ordering::Relaxed) == thread_token() {
+                let me = thread_token();
+                if me != 0 && self.owner.load(Ordering::Relaxed) == me {
                     reentrant_call();
                 }
-                if self.read_held_here() {
-                    // Holding a read lock, a plain `read` could queue behind a waiting writer
-                    // that waits for this very thread.
-                    self.inner.read_recursive()
-                } else {
+                if self.read_held_here() == Some(false) {
                     self.inner.read()
+                } else {
+                    // Holding a read lock (or unable to tell), a plain `read` could queue behind
+                    // a waiting writer that waits for this very thread.
+                    self.inner.read_recursive()
                 }
             }
         };
         let me = self.address();
-        let _ = READ_HELD.try_with(|held| held.borrow_mut().push(me));
-        CheckedReadGuard { lock: self, guard }
+        let _ = READS_HELD.try_with(|held| held.record(me));
+        CheckedReadGuard {
+            lock: self,
+            guard,
+            _not_send: PhantomData,
+        }
     }
 
     /// Takes the write lock.
@@ -176,7 +234,8 @@ impl<T> CheckedRwLock<T> {
         let guard = match self.inner.try_write() {
             Some(guard) => guard,
             None => {
-                if self.owner.load(Ordering::Relaxed) == me || self.read_held_here() {
+                let written_here = me != 0 && self.owner.load(Ordering::Relaxed) == me;
+                if written_here || self.read_held_here() == Some(true) {
                     reentrant_call();
                 }
                 self.inner.write()
@@ -186,6 +245,7 @@ impl<T> CheckedRwLock<T> {
         CheckedWriteGuard {
             owner: &self.owner,
             guard,
+            _not_send: PhantomData,
         }
     }
 }
@@ -194,17 +254,13 @@ impl<T> CheckedRwLock<T> {
 pub(crate) struct CheckedReadGuard<'a, T> {
     lock: &'a CheckedRwLock<T>,
     guard: parking_lot::RwLockReadGuard<'a, T>,
+    _not_send: NotSend,
 }
 
 impl<T> Drop for CheckedReadGuard<'_, T> {
     fn drop(&mut self) {
         let me = self.lock.address();
-        let _ = READ_HELD.try_with(|held| {
-            let mut held = held.borrow_mut();
-            if let Some(at) = held.iter().rposition(|&lock| lock == me) {
-                held.swap_remove(at);
-            }
-        });
+        let _ = READS_HELD.try_with(|held| held.forget(me));
     }
 }
 
@@ -219,6 +275,7 @@ impl<T> Deref for CheckedReadGuard<'_, T> {
 pub(crate) struct CheckedWriteGuard<'a, T> {
     owner: &'a AtomicUsize,
     guard: parking_lot::RwLockWriteGuard<'a, T>,
+    _not_send: NotSend,
 }
 
 impl<T> Drop for CheckedWriteGuard<'_, T> {
@@ -316,24 +373,42 @@ mod tests {
         impl Drop for LockOnExit {
             fn drop(&mut self) {
                 if let Some(lock) = self.0.take() {
-                    let read = *lock.read();
-                    *lock.write() = read + 1;
+                    let (outer, inner) = (lock.read(), lock.read());
+                    let read = *outer + *inner;
+                    drop((outer, inner));
+                    *lock.write() = read;
                 }
             }
         }
         thread_local! {
-            static ON_EXIT: RefCell<LockOnExit> = const { RefCell::new(LockOnExit(None)) };
+            static ON_EXIT: std::cell::RefCell<LockOnExit> =
+                const { std::cell::RefCell::new(LockOnExit(None)) };
         }
         let lock = Arc::new(CheckedRwLock::new(1));
         let shared = Arc::clone(&lock);
         std::thread::spawn(move || {
-            // Registered first, so destroyed after `READ_HELD`, which the read below registers.
             ON_EXIT.with_borrow_mut(|on_exit| on_exit.0 = Some(Arc::clone(&shared)));
             assert_eq!(*shared.read(), 1);
         })
         .join()
         .expect("the destructor does not panic");
         assert_eq!(*lock.read(), 2);
+    }
+
+    #[test]
+    fn reads_beyond_the_recorded_ones_make_the_answer_unknown() {
+        let held = ReadsHeld {
+            locks: [const { Cell::new(0) }; RECORDED_READS],
+            unrecorded: Cell::new(0),
+        };
+        for _ in 0..=RECORDED_READS {
+            held.record(1);
+        }
+        assert_eq!((held.holds(1), held.holds(2)), (Some(true), None));
+        for _ in 0..=RECORDED_READS {
+            held.forget(1);
+        }
+        assert_eq!((held.holds(1), held.holds(2)), (Some(false), Some(false)));
     }
 
     #[test]
@@ -358,6 +433,6 @@ mod tests {
         }));
         *lock.write() += 1;
         assert_eq!(*lock.read(), 6);
-        assert!(READ_HELD.with_borrow(Vec::is_empty));
+        assert!(READS_HELD.with(|held| held.holds(lock.address()) == Some(false)));
     }
 }
