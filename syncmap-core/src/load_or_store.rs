@@ -68,3 +68,19 @@ impl<V> LoadOrStore<V> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LoadOrStore;
+
+    #[test]
+    fn each_accessor_tells_the_two_outcomes_apart() {
+        let (loaded, stored) = (LoadOrStore::Loaded(1), LoadOrStore::Stored(2));
+        assert!(loaded.is_loaded() && !loaded.is_stored());
+        assert!(stored.is_stored() && !stored.is_loaded());
+        assert_eq!((loaded.loaded(), stored.loaded()), (Some(1), None));
+        assert_eq!((*loaded.value(), stored.into_value()), (1, 2));
+        assert_eq!(loaded.map(|v| v * 10), LoadOrStore::Loaded(10));
+        assert_eq!(stored.map(|v| v * 10), LoadOrStore::Stored(20));
+    }
+}
