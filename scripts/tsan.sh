@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ThreadSanitizer over the concurrency tests of syncmap-impls, N loops (default 10). Any report
+# ThreadSanitizer over the unit tests and the concurrency tests of syncmap-impls, N loops (default 10). Any report
 # fails the run; there is no suppressions file.
 #
 #   scripts/tsan.sh        # 10 loops
@@ -15,11 +15,17 @@ export CARGO_TARGET_DIR="${TSAN_TARGET_DIR:-target/tsan}"
 export RUSTFLAGS="-Zsanitizer=thread"
 export RUSTDOCFLAGS="-Zsanitizer=thread"
 export TSAN_OPTIONS="halt_on_error=1 abort_on_error=1 report_signal_unsafe=0"
-tests=(--test linearizability --test promotion_races --test range_clear_len --test memory)
+tests=(--lib --test linearizability --test promotion_races --test range_clear_len --test memory
+  --test reentrance)
 cargo +nightly test -Zbuild-std --target "$target" -p syncmap-impls "${tests[@]}" --no-run
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
 for i in $(seq 1 "$loops"); do
   echo "== tsan loop $i/$loops"
-  cargo +nightly test -Zbuild-std --target "$target" -p syncmap-impls "${tests[@]}" -q 2>&1 |
-    tee /dev/stderr | { ! grep -q "WARNING: ThreadSanitizer"; }
+  # Through a file, not `tee /dev/stderr`, which truncates a log that stderr is redirected to.
+  cargo +nightly test -Zbuild-std --target "$target" -p syncmap-impls "${tests[@]}" -q \
+    >"$out" 2>&1 || { cat "$out"; exit 1; }
+  cat "$out"
+  if grep -q "WARNING: ThreadSanitizer" "$out"; then exit 1; fi
 done
 echo "tsan: $loops loops, no reports"
