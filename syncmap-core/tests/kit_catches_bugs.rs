@@ -7,8 +7,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use support::reference_map::{
-    CAS_ON_ABSENT, CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, NON_ATOMIC_CAS,
-    RANGE_UNDER_LOCK,
+    CAS_ON_ABSENT, CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LOSES_RACING_STORES,
+    NON_ATOMIC_CAS, RANGE_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
 use syncmap_impls::MutexMap;
@@ -136,4 +136,14 @@ fn a_non_atomic_compare_and_swap_loses_increments() {
     };
     let message = failure_of(|| conformance::check_cas_counter::<Family<NON_ATOMIC_CAS>>(&config));
     assert!(message.contains("check_cas_counter"), "{message}");
+}
+
+#[test]
+fn stores_lost_to_racing_writers_are_caught_by_the_disjoint_writers_check() {
+    // Sequentially the flawed map is correct; only concurrent stores expose it.
+    conformance::check_sequential::<Family<LOSES_RACING_STORES>>(&quick());
+    let message = failure_of(|| {
+        conformance::check_disjoint_writers::<Family<LOSES_RACING_STORES>>(&quick());
+    });
+    assert!(message.contains("check_disjoint_writers"), "{message}");
 }

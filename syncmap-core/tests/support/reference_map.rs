@@ -22,6 +22,9 @@ pub(crate) const LEAKS_ON_DELETE: u8 = 3;
 pub(crate) const RANGE_UNDER_LOCK: u8 = 4;
 /// `compare_and_swap` compares and swaps under two separate lock acquisitions.
 pub(crate) const NON_ATOMIC_CAS: u8 = 5;
+/// `store` takes the whole table out, inserts without the lock and puts the table back, so the
+/// stores of other threads made meanwhile are lost (one thread alone never notices).
+pub(crate) const LOSES_RACING_STORES: u8 = 6;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -73,6 +76,15 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
     }
 
     fn store(&self, key: K, value: V) {
+        if FLAW == LOSES_RACING_STORES {
+            let mut table = std::mem::take(&mut *self.lock());
+            let replaced = table.insert(key, Arc::new(value));
+            std::thread::yield_now();
+            // Whatever other threads stored into the empty table meanwhile is dropped here.
+            let racing = std::mem::replace(&mut *self.lock(), table);
+            drop((replaced, racing));
+            return;
+        }
         let replaced = self.lock().insert(key, Arc::new(value));
         drop(replaced);
     }
