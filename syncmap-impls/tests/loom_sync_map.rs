@@ -143,31 +143,34 @@ fn unexpunge_against_delete() {
     });
 }
 
+/// Two threads `load_or_store` `key` on `map` (held by the model's thread): exactly one stores,
+/// and both see its value, which the map then holds.
+fn two_load_or_store(map: Arc<Map>, key: u32, live: &StdArc<AtomicUsize>) {
+    let other = Arc::clone(&map);
+    let live2 = StdArc::clone(live);
+    let t = thread::spawn(move || {
+        other
+            .load_or_store(key, Counted::new(20, &live2))
+            .map(|v| v.value)
+    });
+    let mine = map
+        .load_or_store(key, Counted::new(10, live))
+        .map(|v| v.value);
+    let theirs = t.join().unwrap();
+    settle(&map);
+    let stored = [mine, theirs]
+        .into_iter()
+        .filter(LoadOrStore::is_stored)
+        .count();
+    assert_eq!(stored, 1, "{mine:?} {theirs:?}");
+    assert_eq!(mine.into_value(), theirs.into_value());
+    assert_eq!(value_of(&map, key), Some(mine.into_value()));
+}
+
 /// Two `load_or_store` of one new key: exactly one stores, and both see its value.
 #[test]
 fn two_load_or_store_on_one_new_key() {
-    model(|live| {
-        let map = Arc::new(map_with(live, &[1], &[]));
-        let other = Arc::clone(&map);
-        let live2 = StdArc::clone(live);
-        let t = thread::spawn(move || {
-            other
-                .load_or_store(5, Counted::new(20, &live2))
-                .map(|v| v.value)
-        });
-        let mine = map
-            .load_or_store(5, Counted::new(10, live))
-            .map(|v| v.value);
-        let theirs = t.join().unwrap();
-        settle(&map);
-        let stored = [mine, theirs]
-            .into_iter()
-            .filter(LoadOrStore::is_stored)
-            .count();
-        assert_eq!(stored, 1, "{mine:?} {theirs:?}");
-        assert_eq!(mine.into_value(), theirs.into_value());
-        assert_eq!(value_of(&map, 5), Some(mine.into_value()));
-    });
+    model(|live| two_load_or_store(Arc::new(map_with(live, &[1], &[])), 5, live));
 }
 
 /// Two `load_or_store` of a key deleted in `read`: both race to fill the entry without the lock
@@ -177,25 +180,7 @@ fn two_load_or_store_on_a_deleted_key() {
     model(|live| {
         let map = Arc::new(map_with(live, &[1], &[]));
         map.delete(&1);
-        let other = Arc::clone(&map);
-        let live2 = StdArc::clone(live);
-        let t = thread::spawn(move || {
-            other
-                .load_or_store(1, Counted::new(20, &live2))
-                .map(|v| v.value)
-        });
-        let mine = map
-            .load_or_store(1, Counted::new(10, live))
-            .map(|v| v.value);
-        let theirs = t.join().unwrap();
-        settle(&map);
-        let stored = [mine, theirs]
-            .into_iter()
-            .filter(LoadOrStore::is_stored)
-            .count();
-        assert_eq!(stored, 1, "{mine:?} {theirs:?}");
-        assert_eq!(mine.into_value(), theirs.into_value());
-        assert_eq!(value_of(&map, 1), Some(mine.into_value()));
+        two_load_or_store(map, 1, live);
     });
 }
 
