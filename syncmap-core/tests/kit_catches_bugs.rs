@@ -7,10 +7,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use support::reference_map::{
-    CAS_ON_ABSENT, CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LOSES_RACING_STORES,
-    NON_ATOMIC_CAS, RANGE_UNDER_LOCK,
+    BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, COMPUTES_UNDER_LOCK, CORRECT, FORGETS_DELETE,
+    Family, LEAKS_ON_DELETE, LOSES_RACING_STORES, NON_ATOMIC_CAS, RANGE_RESTARTS_ON_CHANGE,
+    RANGE_UNDER_LOCK,
 };
-use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
+use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
 
 /// Runs `check`, which must panic; returns its message.
@@ -111,16 +112,94 @@ fn a_leak_is_caught_by_the_panic_check_too() {
 }
 
 #[test]
-fn a_callback_run_under_the_lock_is_caught_as_a_deadlock() {
-    // The nested range blocks forever on the lock its caller holds; the watchdog turns that into
-    // a failure. Three seconds is ample for a check that takes well under a millisecond, and
-    // this test waits that long only because the map deadlocks.
-    let config = Config {
+fn a_write_no_operation_reads_back_is_caught_by_the_final_contents_check() {
+    // The second delete is forgotten, and nothing reads the key afterwards: only the comparison
+    // of the whole contents after the last operation can see it.
+    let map = <Family<FORGETS_DELETE> as MapFamily>::new_map::<String, u32>();
+    let ops = [
+        Op::Store {
+            key: "k0",
+            value: 1,
+        },
+        Op::Delete { key: "k0" },
+        Op::Store {
+            key: "k0",
+            value: 2,
+        },
+        Op::Delete { key: "k0" },
+    ];
+    let mismatch = conformance::diff_against_model(&map, &ops)
+        .expect_err("the forgotten delete left k0 in the map");
+    assert_eq!((mismatch.step, mismatch.op), (ops.len(), None));
+}
+
+/// A config whose deadlock watchdog fires after three seconds: ample for checks that take well
+/// under a millisecond; the tests using it wait that long only because the map deadlocks.
+fn quick_deadlock() -> Config {
+    Config {
         deadlock_timeout: Duration::from_secs(3),
         ..quick()
-    };
+    }
+}
+
+#[test]
+fn a_builder_run_under_the_lock_is_caught_as_a_deadlock() {
+    let message = failure_of(|| {
+        conformance::check_reentrant_closures::<Family<BUILDS_UNDER_LOCK>>(&quick_deadlock());
+    });
+    assert!(
+        message.contains("check_reentrant_closures") && message.contains("deadlock"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_compute_closure_run_under_the_lock_is_caught_as_a_deadlock() {
+    // `update` and `load_or_store_with` are correct here, so only the compute scenario can fail.
+    let message = failure_of(|| {
+        conformance::check_reentrant_closures::<Family<COMPUTES_UNDER_LOCK>>(&quick_deadlock());
+    });
+    assert!(
+        message.contains("check_reentrant_closures") && message.contains("deadlock"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_range_that_starts_over_on_every_change_is_caught() {
+    // The nested calls and the clearing callback leave it correct; a callback that keeps adding
+    // keys makes it visit the first keys again.
+    let message = failure_of(|| {
+        conformance::check_range_nested_calls::<Family<RANGE_RESTARTS_ON_CHANGE>>(&quick());
+    });
+    assert!(
+        message.contains("check_range_nested_calls") && message.contains("keeps visiting"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_builder_run_for_a_present_key_is_caught_by_the_sequential_and_panic_checks() {
+    // The differential check records whether the builder ran; the panic check sees a builder
+    // that panics where it must not have run, and must say so rather than blame the map.
+    let message = failure_of(|| conformance::check_sequential::<Family<BUILDS_EAGERLY>>(&quick()));
+    assert!(message.contains("built: true"), "{message}");
     let message =
-        failure_of(|| conformance::check_range_nested_calls::<Family<RANGE_UNDER_LOCK>>(&config));
+        failure_of(|| conformance::check_panicking_closures::<Family<BUILDS_EAGERLY>>(&quick()));
+    assert!(
+        message.contains("check_panicking_closures")
+            && message.contains("the closure ran, but the contract says it must not"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_callback_run_under_the_lock_is_caught_as_a_deadlock() {
+    // The nested range blocks forever on the lock its caller holds; the watchdog turns that into
+    // a failure.
+    let message = failure_of(|| {
+        conformance::check_range_nested_calls::<Family<RANGE_UNDER_LOCK>>(&quick_deadlock());
+    });
     assert!(
         message.contains("check_range_nested_calls") && message.contains("deadlock"),
         "{message}"

@@ -366,3 +366,64 @@ fn model_load_or_store(model: &mut Model, key: &'static str, value: u32) -> Load
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visited(entries: &[(&str, u32)]) -> Outcome {
+        Outcome::Visited(entries.iter().map(|&(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    #[test]
+    fn an_early_stopped_range_may_visit_any_present_entries() {
+        let all = visited(&[("k0", 0), ("k1", 1), ("k2", 2)]);
+        let two = Op::Range {
+            stop_after: Some(2),
+        };
+        assert!(agrees(&two, &all, &visited(&[("k2", 2), ("k0", 0)])));
+        assert!(agrees(&two, &all, &visited(&[("k1", 1), ("k2", 2)])));
+    }
+
+    #[test]
+    fn an_early_stopped_range_must_visit_distinct_present_entries_and_the_right_number() {
+        let all = visited(&[("k0", 0), ("k1", 1), ("k2", 2)]);
+        let two = Op::Range {
+            stop_after: Some(2),
+        };
+        let rejected = [
+            ("a key visited twice", visited(&[("k1", 1), ("k1", 1)])),
+            ("an absent key", visited(&[("k1", 1), ("k5", 1)])),
+            ("a wrong value", visited(&[("k1", 1), ("k2", 3)])),
+            ("too few", visited(&[("k1", 1)])),
+            ("too many", visited(&[("k0", 0), ("k1", 1), ("k2", 2)])),
+        ];
+        for (what, actual) in rejected {
+            assert!(!agrees(&two, &all, &actual), "accepted {what}");
+        }
+    }
+
+    #[test]
+    fn a_full_range_must_visit_every_entry_once() {
+        let all = visited(&[("k0", 0), ("k1", 1)]);
+        let full = Op::Range { stop_after: None };
+        assert!(agrees(&full, &all, &visited(&[("k1", 1), ("k0", 0)])));
+        assert!(!agrees(&full, &all, &visited(&[("k1", 1), ("k1", 1)])));
+        assert!(!agrees(&full, &all, &visited(&[("k1", 1)])));
+    }
+
+    #[test]
+    fn other_results_must_be_equal() {
+        let load = Op::Load { key: "k0" };
+        assert!(agrees(
+            &load,
+            &Outcome::Value(Some(1)),
+            &Outcome::Value(Some(1))
+        ));
+        assert!(!agrees(
+            &load,
+            &Outcome::Value(Some(1)),
+            &Outcome::Value(None)
+        ));
+    }
+}

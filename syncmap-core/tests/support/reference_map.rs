@@ -25,6 +25,18 @@ pub(crate) const NON_ATOMIC_CAS: u8 = 5;
 /// `store` takes the whole table out, inserts without the lock and puts the table back, so the
 /// stores of other threads made meanwhile are lost (one thread alone never notices).
 pub(crate) const LOSES_RACING_STORES: u8 = 6;
+/// `load_or_store_with` builds the value while holding the lock, so a builder that calls back
+/// into the map deadlocks.
+pub(crate) const BUILDS_UNDER_LOCK: u8 = 7;
+/// `compute` runs its closure while holding the lock, so a closure that calls back into the map
+/// deadlocks.
+pub(crate) const COMPUTES_UNDER_LOCK: u8 = 8;
+/// `range` starts over whenever a callback changed the map's length, so a callback that keeps
+/// adding keys makes it visit the same keys again and again.
+pub(crate) const RANGE_RESTARTS_ON_CHANGE: u8 = 9;
+/// `load_or_store_with` builds the value before looking the key up, so the builder also runs
+/// when the key is present.
+pub(crate) const BUILDS_EAGERLY: u8 = 10;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -112,6 +124,21 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         F: FnOnce() -> V,
         V: Clone,
     {
+        if FLAW == BUILDS_EAGERLY {
+            let built = make();
+            return self.load_or_store(key, built);
+        }
+        if FLAW == BUILDS_UNDER_LOCK {
+            let mut table = self.lock();
+            if let Some(current) = table.get(&key) {
+                let current = V::clone(current);
+                drop(table);
+                return LoadOrStore::Loaded(current);
+            }
+            let built = make();
+            table.insert(key, Arc::new(built.clone()));
+            return LoadOrStore::Stored(built);
+        }
         if let Some(current) = self.lock().get(&key).cloned() {
             return LoadOrStore::Loaded(V::clone(&current));
         }
@@ -217,6 +244,20 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         K: Clone,
         V: Clone,
     {
+        if FLAW == RANGE_RESTARTS_ON_CHANGE {
+            'start_over: loop {
+                for (key, value) in &self.snapshot() {
+                    let len_before = self.len();
+                    if !f(key, value) {
+                        return;
+                    }
+                    if self.len() != len_before {
+                        continue 'start_over;
+                    }
+                }
+                return;
+            }
+        }
         if FLAW == RANGE_UNDER_LOCK {
             let table = self.lock();
             for (key, value) in table.iter() {
@@ -226,12 +267,7 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             }
             return;
         }
-        let snapshot: Vec<(K, Arc<V>)> = self
-            .lock()
-            .iter()
-            .map(|(k, v)| (k.clone(), Arc::clone(v)))
-            .collect();
-        for (key, value) in &snapshot {
+        for (key, value) in &self.snapshot() {
             if !f(key, value) {
                 break;
             }
@@ -245,5 +281,57 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
 
     fn len(&self) -> usize {
         self.lock().len()
+    }
+
+    fn compute<F>(&self, key: K, mut f: F) -> Option<V>
+    where
+        K: Hash + Eq + Clone,
+        F: FnMut(Option<&V>) -> Option<V>,
+        V: Clone + PartialEq,
+    {
+        if FLAW == COMPUTES_UNDER_LOCK {
+            let mut table = self.lock();
+            let next = f(table.get(&key).map(|current| &**current));
+            let replaced = match &next {
+                Some(value) => table.insert(key, Arc::new(value.clone())),
+                None => table.remove(&key),
+            };
+            drop(table);
+            drop(replaced);
+            return next;
+        }
+        // The closure runs without the lock, on a value held by its `Arc`; the result is written
+        // only if the key still holds that very `Arc` (or is still absent), else it runs again.
+        // Holding `seen` keeps its allocation alive, so a pointer match cannot be a reused one.
+        loop {
+            let seen = self.lock().get(&key).cloned();
+            let next = f(seen.as_deref());
+            let mut table = self.lock();
+            let unchanged = match (table.get(&key), &seen) {
+                (Some(now), Some(seen)) => Arc::ptr_eq(now, seen),
+                (None, None) => true,
+                _ => false,
+            };
+            if !unchanged {
+                continue;
+            }
+            let replaced = match &next {
+                Some(value) => table.insert(key, Arc::new(value.clone())),
+                None => table.remove(&key),
+            };
+            drop(table);
+            drop((replaced, seen));
+            return next;
+        }
+    }
+}
+
+impl<K: Clone, V, const FLAW: u8> RefMap<K, V, FLAW> {
+    /// Every entry, copied out so that callbacks run without the lock.
+    fn snapshot(&self) -> Vec<(K, Arc<V>)> {
+        self.lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), Arc::clone(v)))
+            .collect()
     }
 }
