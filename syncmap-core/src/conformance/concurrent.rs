@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
@@ -75,11 +76,15 @@ pub fn check_disjoint_writers<F: MapFamily>(config: &Config) {
         |config| {
             let seed = config.seed_or_random();
             let map = F::new_map::<String, u32>();
+            // The workers start together, so that their operations overlap even when spawning a
+            // thread takes longer than running one.
+            let start = Barrier::new(config.threads);
             let models: Vec<Replay> = thread::scope(|scope| {
                 let workers: Vec<_> = (0..config.threads)
                     .map(|thread| {
-                        let map = &map;
+                        let (map, start) = (&map, &start);
                         scope.spawn(move || {
+                            start.wait();
                             let encoding = Prefixed { thread };
                             let mut source = op_source(seed, thread as u64);
                             let strategy = op_strategy();
@@ -170,17 +175,23 @@ pub fn check_cas_counter<F: MapFamily>(config: &Config) {
         map.store(KEY.to_owned(), 0);
         let threads = config.threads.max(2);
         let per_thread = config.ops_per_thread;
+        // The workers start together, so that their increments overlap even when spawning a
+        // thread takes longer than running one.
+        let start = Barrier::new(threads);
         let installed: Vec<Vec<u64>> = thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|thread| {
-                    let map = &map;
+                    let (map, start) = (&map, &start);
                     // Half the threads use the raw loop, the others the read-modify-write helpers.
                     let raise = match thread % 4 {
                         1 => Raise::Update,
                         3 => Raise::Compute,
                         _ => Raise::CompareAndSwapLoop,
                     };
-                    scope.spawn(move || raise_counter(map, KEY, raise, per_thread))
+                    scope.spawn(move || {
+                        start.wait();
+                        raise_counter(map, KEY, raise, per_thread)
+                    })
                 })
                 .collect();
             workers

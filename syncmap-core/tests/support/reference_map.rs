@@ -37,6 +37,9 @@ pub(crate) const RANGE_RESTARTS_ON_CHANGE: u8 = 9;
 /// `load_or_store_with` builds the value before looking the key up, so the builder also runs
 /// when the key is present.
 pub(crate) const BUILDS_EAGERLY: u8 = 10;
+/// `compute` writes its closure's result without checking that the entry is still the one the
+/// closure saw, so it overwrites what other threads wrote meanwhile.
+pub(crate) const COMPUTE_WITHOUT_RECHECK: u8 = 11;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -306,13 +309,17 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         loop {
             let seen = self.lock().get(&key).cloned();
             let next = f(seen.as_deref());
+            if FLAW == COMPUTE_WITHOUT_RECHECK {
+                // Widen the window in which another thread's write gets overwritten.
+                std::thread::yield_now();
+            }
             let mut table = self.lock();
             let unchanged = match (table.get(&key), &seen) {
                 (Some(now), Some(seen)) => Arc::ptr_eq(now, seen),
                 (None, None) => true,
                 _ => false,
             };
-            if !unchanged {
+            if !unchanged && FLAW != COMPUTE_WITHOUT_RECHECK {
                 continue;
             }
             let replaced = match &next {
