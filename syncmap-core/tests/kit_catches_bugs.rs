@@ -4,12 +4,13 @@
 mod support;
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::reference_map::{
     BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK,
-    CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LOSES_RACING_STORES, NON_ATOMIC_CAS,
-    RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK,
+    CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION, LOSES_RACING_STORES,
+    NON_ATOMIC_CAS, RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
@@ -195,6 +196,19 @@ fn a_builder_run_for_a_present_key_is_caught() {
 }
 
 #[test]
+fn a_leak_under_contention_is_caught_by_the_drop_check_s_threads() {
+    // Sequentially the flawed map never waits for its lock, so only the threads that end the
+    // drop check can make it leak.
+    conformance::check_sequential::<Family<LEAKS_UNDER_CONTENTION>>(&quick());
+    let message =
+        failure_of(|| conformance::check_drop_counts::<Family<LEAKS_UNDER_CONTENTION>>(&quick()));
+    assert!(
+        message.contains("threads") && message.contains("never dropped"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_callback_run_under_the_lock_is_caught_as_a_deadlock() {
     // The nested range blocks forever on the lock its caller holds; the watchdog turns that into
     // a failure.
@@ -241,4 +255,29 @@ fn stores_lost_to_racing_writers_are_caught_by_the_disjoint_writers_check() {
         conformance::check_disjoint_writers::<Family<LOSES_RACING_STORES>>(&quick());
     });
     assert!(message.contains("check_disjoint_writers"), "{message}");
+}
+
+/// Maps made by [`Counting`]; only `the_number_of_cases_is_the_configured_one` uses it.
+static MAPS_MADE: AtomicUsize = AtomicUsize::new(0);
+
+/// The correct reference map, counting how many maps the kit makes.
+struct Counting;
+
+impl MapFamily for Counting {
+    type Map<K: KitKey, V: KitValue> = <Family<CORRECT> as MapFamily>::Map<K, V>;
+
+    fn new_map<K: KitKey, V: KitValue>() -> Self::Map<K, V> {
+        MAPS_MADE.fetch_add(1, Ordering::SeqCst);
+        Family::<CORRECT>::new_map()
+    }
+}
+
+#[test]
+fn the_number_of_cases_is_the_configured_one() {
+    // The differential check makes one map per random sequence.
+    conformance::check_sequential::<Counting>(&Config {
+        cases: 7,
+        ..Config::default()
+    });
+    assert_eq!(MAPS_MADE.load(Ordering::SeqCst), 7);
 }

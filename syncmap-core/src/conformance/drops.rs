@@ -1,6 +1,6 @@
 //! Every key and value a map receives, clones or builds must be dropped exactly once.
 
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::thread;
 
 use super::counted::{Counted, CountedEncoding, Ledger};
@@ -63,10 +63,14 @@ fn concurrent_mix<F: MapFamily>(config: &Config) {
         ledger: Arc::new(Ledger::default()),
     };
     let map = F::new_map::<Counted<String>, Counted<u32>>();
+    // The threads start together, so that their operations overlap even when spawning a thread
+    // takes longer than running one.
+    let start = Barrier::new(config.threads);
     thread::scope(|scope| {
         for thread in 0..config.threads {
-            let (map, encoding) = (&map, &encoding);
+            let (map, encoding, start) = (&map, &encoding, &start);
             scope.spawn(move || {
+                start.wait();
                 let mut source = op_source(seed, thread as u64);
                 let strategy = op_strategy();
                 for _ in 0..config.ops_per_thread {

@@ -40,6 +40,9 @@ pub(crate) const BUILDS_EAGERLY: u8 = 10;
 /// `compute` writes its closure's result without checking that the entry is still the one the
 /// closure saw, so it overwrites what other threads wrote meanwhile.
 pub(crate) const COMPUTE_WITHOUT_RECHECK: u8 = 11;
+/// `store` leaks the value it replaces when it had to wait for the lock (a slow path that forgets
+/// a drop), so only concurrent use leaks.
+pub(crate) const LEAKS_UNDER_CONTENTION: u8 = 12;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -98,6 +101,20 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             // Whatever other threads stored into the empty table meanwhile is dropped here.
             let racing = std::mem::replace(&mut *self.lock(), table);
             drop((replaced, racing));
+            return;
+        }
+        if FLAW == LEAKS_UNDER_CONTENTION {
+            let (mut table, waited) = match self.inner.try_lock() {
+                Ok(table) => (table, false),
+                Err(_) => (self.lock(), true),
+            };
+            let replaced = table.insert(key, Arc::new(value));
+            // Hold the lock a little longer, so that other threads come to wait for it.
+            std::thread::yield_now();
+            drop(table);
+            if waited {
+                std::mem::forget(replaced);
+            }
             return;
         }
         let replaced = self.lock().insert(key, Arc::new(value));
