@@ -10,7 +10,7 @@ use std::time::Duration;
 use support::reference_map::{
     BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK,
     CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION, LOSES_RACING_STORES,
-    NON_ATOMIC_CAS, RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK,
+    NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
@@ -204,6 +204,19 @@ fn a_leak_under_contention_is_caught_by_the_drop_check_s_threads() {
         failure_of(|| conformance::check_drop_counts::<Family<LEAKS_UNDER_CONTENTION>>(&quick()));
     assert!(
         message.contains("threads") && message.contains("never dropped"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_range_that_loses_its_place_under_writers_is_caught() {
+    // Alone it is correct; only writers moving entries between positions make it skip or repeat.
+    conformance::check_sequential::<Family<RANGE_BY_POSITION>>(&quick());
+    let message =
+        failure_of(|| conformance::check_concurrent_range::<Family<RANGE_BY_POSITION>>(&quick()));
+    assert!(
+        message.contains("check_concurrent_range")
+            && (message.contains("skipped keys") || message.contains("twice")),
         "{message}"
     );
 }
