@@ -268,10 +268,12 @@ fn op_from_raw((point, key_index, first, second): RawOp) -> Op {
         OpKind::Update => Op::Update { key, add: small },
         OpKind::Compute => Op::Compute {
             key,
+            // `second` picks the action, so the amount added comes from `first`: taken from
+            // `second` too, it would tie each action to one amount.
             action: match second % 4 {
                 0 => ComputeAction::Set(value),
-                1 => ComputeAction::AddIfPresent(small),
-                2 => ComputeAction::Upsert(small),
+                1 => ComputeAction::AddIfPresent(1 + first % 2),
+                2 => ComputeAction::Upsert(1 + first % 2),
                 _ => ComputeAction::Remove,
             },
         },
@@ -304,4 +306,110 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
 /// minimal failing one.
 pub fn ops_strategy() -> impl Strategy<Value = Vec<Op>> {
     vec(op_strategy(), 0..=MAX_OPS)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+
+    /// The operation's variant name, from its `Debug` form.
+    fn kind(op: &Op) -> String {
+        let text = format!("{op:?}");
+        text.split([' ', '(']).next().unwrap_or_default().to_owned()
+    }
+
+    /// Every raw draw within the strategy's bounds, each once.
+    fn every_op() -> Vec<Op> {
+        let mut ops = Vec::new();
+        for point in 0..TOTAL_WEIGHT {
+            for key_index in 0..KEYS.len() {
+                for first in 0..2 * VALUE_RANGE {
+                    for second in 0..2 * VALUE_RANGE {
+                        ops.push(op_from_raw((point, key_index, first, second)));
+                    }
+                }
+            }
+        }
+        ops
+    }
+
+    #[test]
+    fn each_kind_is_drawn_as_often_as_its_weight_says() {
+        let per_point = KEYS.len() * (2 * VALUE_RANGE as usize).pow(2);
+        let mut counts = BTreeMap::<String, usize>::new();
+        for op in every_op() {
+            *counts.entry(kind(&op)).or_default() += 1;
+        }
+        let expected: BTreeMap<String, usize> = [
+            ("Load", 3),
+            ("Store", 4),
+            ("Delete", 2),
+            ("ContainsKey", 1),
+            ("Len", 1),
+            ("IsEmpty", 1),
+            ("LoadWith", 1),
+            ("LoadOrStore", 2),
+            ("LoadOrStoreWith", 2),
+            ("LoadAndDelete", 2),
+            ("Swap", 2),
+            ("CompareAndSwap", 2),
+            ("CompareAndDelete", 2),
+            ("Update", 2),
+            ("Compute", 2),
+            ("Range", 1),
+            ("Clear", 1),
+        ]
+        .into_iter()
+        .map(|(name, weight)| (name.to_owned(), weight * per_point))
+        .collect();
+        assert_eq!(counts, expected);
+    }
+
+    #[test]
+    fn every_argument_the_kit_uses_can_be_drawn() {
+        let mut distinct = BTreeMap::<String, BTreeSet<String>>::new();
+        for op in every_op() {
+            distinct
+                .entry(kind(&op))
+                .or_default()
+                .insert(format!("{op:?}"));
+        }
+        let keys = KEYS.len();
+        let values = VALUE_RANGE as usize;
+        let count = |name: &str| distinct.get(name).map_or(0, BTreeSet::len);
+        // Keyed reads and deletes: every key. Writes: every key with every value.
+        for name in ["Load", "LoadWith", "ContainsKey", "LoadAndDelete", "Delete"] {
+            assert_eq!(count(name), keys, "{name}");
+        }
+        for name in [
+            "Store",
+            "LoadOrStore",
+            "LoadOrStoreWith",
+            "Swap",
+            "CompareAndDelete",
+        ] {
+            assert_eq!(count(name), keys * values, "{name}");
+        }
+        assert_eq!(count("CompareAndSwap"), keys * values * values);
+        // Update adds 1 or 2; compute sets any value, adds 1 or 2 (two ways) or removes.
+        assert_eq!(count("Update"), keys * 2);
+        assert_eq!(count("Compute"), keys * (values + 2 + 2 + 1));
+        // A full range, and ranges stopped after 1 to 4 entries.
+        assert_eq!(count("Range"), 5);
+        for name in ["Len", "IsEmpty", "Clear"] {
+            assert_eq!(count(name), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_simplest_range_is_the_full_one() {
+        // Shrinking moves every number toward 0, so a failing range shrinks to a full one.
+        let range_point = TOTAL_WEIGHT - 2;
+        assert_eq!(
+            op_from_raw((range_point, 0, 0, 0)),
+            Op::Range { stop_after: None }
+        );
+    }
 }
