@@ -47,6 +47,12 @@ pub(crate) const LEAKS_UNDER_CONTENTION: u8 = 12;
 /// so concurrent inserts and deletes (which move entries between positions) make it skip or
 /// repeat keys. Alone, it is correct.
 pub(crate) const RANGE_BY_POSITION: u8 = 13;
+/// `load_with` runs its closure while holding the lock, so a closure that calls back into the map
+/// deadlocks.
+pub(crate) const LOADS_UNDER_LOCK: u8 = 14;
+/// `update` runs its closure while holding the lock, so a closure that calls back into the map
+/// deadlocks.
+pub(crate) const UPDATES_UNDER_LOCK: u8 = 15;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -93,6 +99,9 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         Q: Hash + Eq + ?Sized,
         F: FnOnce(&V) -> R,
     {
+        if FLAW == LOADS_UNDER_LOCK {
+            return self.lock().get(key).map(|value| f(value));
+        }
         let value = self.lock().get(key).cloned()?;
         Some(f(&value))
     }
@@ -318,6 +327,41 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
 
     fn len(&self) -> usize {
         self.lock().len()
+    }
+
+    fn update<Q, F>(&self, key: &Q, mut f: F) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+        F: FnMut(&V) -> V,
+        V: Clone + PartialEq,
+    {
+        if FLAW == UPDATES_UNDER_LOCK {
+            let mut table = self.lock();
+            let slot = table.get_mut(key)?;
+            let next = f(slot);
+            let replaced = std::mem::replace(slot, Arc::new(next.clone()));
+            drop(table);
+            drop(replaced);
+            return Some(next);
+        }
+        // As `compute` below: the closure runs without the lock, and its result is written only
+        // if the key still holds the `Arc` it read.
+        loop {
+            let seen = self.lock().get(key).cloned()?;
+            let next = f(&seen);
+            let mut table = self.lock();
+            match table.get_mut(key) {
+                Some(slot) if Arc::ptr_eq(slot, &seen) => {
+                    let replaced = std::mem::replace(slot, Arc::new(next.clone()));
+                    drop(table);
+                    drop((replaced, seen));
+                    return Some(next);
+                }
+                Some(_) => {}
+                None => return None,
+            }
+        }
     }
 
     fn compute<F>(&self, key: K, mut f: F) -> Option<V>
