@@ -88,3 +88,22 @@ impl Config {
             .unwrap_or_else(|| RandomState::new().hash_one(0x5eed_u64))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_seed_is_used_and_none_picks_a_fresh_one_each_time() {
+        let fixed = Config {
+            seed: Some(7),
+            ..Config::default()
+        };
+        assert_eq!(fixed.seed_or_random(), 7);
+        let random = Config {
+            seed: None,
+            ..Config::default()
+        };
+        assert_ne!(random.seed_or_random(), random.seed_or_random());
+    }
+}

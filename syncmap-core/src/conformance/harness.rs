@@ -171,3 +171,74 @@ pub(crate) fn draw<S: Strategy>(strategy: &S, source: &mut TestRunner) -> S::Val
         .unwrap_or_else(|reason| panic!("the kit's strategy rejected every value: {reason}"))
         .current()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance::op::op_strategy;
+
+    #[test]
+    fn removing_redundant_steps_keeps_only_what_the_failure_needs() {
+        let fails = |s: &[u32]| {
+            if s.contains(&2) && s.contains(&4) {
+                Err(format!("{} steps", s.len()))
+            } else {
+                Ok(())
+            }
+        };
+        assert_eq!(
+            remove_redundant(vec![1, 2, 3, 4, 5], fails),
+            (vec![2, 4], "2 steps".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_failure_that_does_not_reproduce_is_reported_as_such() {
+        let (sequence, reason) = remove_redundant(vec![1, 2], |_| Ok(()));
+        assert_eq!(sequence, [1, 2]);
+        assert!(reason.contains("did not reproduce"), "{reason}");
+    }
+
+    #[test]
+    fn an_op_source_is_determined_by_its_seed_and_stream() {
+        let strategy = op_strategy();
+        let draws = |seed, stream| {
+            let mut source = op_source(seed, stream);
+            (0..32)
+                .map(|_| draw(&strategy, &mut source))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draws(7, 0), draws(7, 0), "the same seed and stream");
+        assert_ne!(draws(7, 0), draws(7, 1), "another stream");
+        assert_ne!(draws(7, 0), draws(8, 0), "another seed");
+    }
+
+    #[test]
+    fn a_configured_seed_replays_the_same_sequences() {
+        use std::sync::Mutex;
+
+        use crate::conformance::op::ops_strategy;
+
+        let sequences_of = |seed| {
+            let seen = Mutex::new(Vec::new());
+            let config = Config {
+                seed: Some(seed),
+                ..Config::default()
+            };
+            let result = run_sequences(&config, 4, ops_strategy(), |ops| {
+                seen.lock().unwrap().push(ops.to_vec());
+                Ok(())
+            });
+            assert_eq!(result, Ok(()));
+            seen.into_inner().unwrap()
+        };
+        assert_eq!(sequences_of(11), sequences_of(11));
+        assert_ne!(sequences_of(11), sequences_of(12));
+    }
+
+    #[test]
+    fn a_family_is_named_by_its_type() {
+        assert_eq!(family_name::<u32>(), "u32");
+        assert!(family_name::<Config>().ends_with("Config"));
+    }
+}

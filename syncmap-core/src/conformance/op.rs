@@ -404,6 +404,24 @@ mod tests {
     }
 
     #[test]
+    fn each_compute_action_returns_what_its_documentation_says() {
+        use ComputeAction::{AddIfPresent, Remove, Set, Upsert};
+        let cases = [
+            (Set(3), None, Some(3)),
+            (Set(3), Some(1), Some(3)),
+            (AddIfPresent(2), None, None),
+            (AddIfPresent(2), Some(1), Some(3)),
+            (Upsert(2), None, Some(2)),
+            (Upsert(2), Some(1), Some(3)),
+            (Remove, Some(1), None),
+            (Remove, None, None),
+        ];
+        for (action, current, expected) in cases {
+            assert_eq!(action.apply(current), expected, "{action:?} on {current:?}");
+        }
+    }
+
+    #[test]
     fn the_simplest_range_is_the_full_one() {
         // Shrinking moves every number toward 0, so a failing range shrinks to a full one.
         let range_point = TOTAL_WEIGHT - 2;
