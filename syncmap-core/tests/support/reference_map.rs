@@ -2,7 +2,7 @@
 //! lock), with an optional planted flaw chosen by a const parameter.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -44,8 +44,8 @@ pub(crate) const COMPUTE_WITHOUT_RECHECK: u8 = 11;
 /// a drop), so only concurrent use leaks.
 pub(crate) const LEAKS_UNDER_CONTENTION: u8 = 12;
 /// `range` fetches the entry at each position of the table's order, under a fresh lock for each,
-/// so concurrent inserts and deletes (which move entries between positions) make it skip or
-/// repeat keys. Alone, it is correct.
+/// and passes over keys it has already visited; so a concurrent delete (which moves later entries
+/// to earlier positions) makes it skip keys. Alone, it is correct.
 pub(crate) const RANGE_BY_POSITION: u8 = 13;
 /// `load_with` runs its closure while holding the lock, so a closure that calls back into the map
 /// deadlocks.
@@ -53,6 +53,9 @@ pub(crate) const LOADS_UNDER_LOCK: u8 = 14;
 /// `update` runs its closure while holding the lock, so a closure that calls back into the map
 /// deadlocks.
 pub(crate) const UPDATES_UNDER_LOCK: u8 = 15;
+/// `update` writes its closure's result without checking that the entry is still the one the
+/// closure saw, so it overwrites what other threads wrote meanwhile.
+pub(crate) const UPDATE_WITHOUT_RECHECK: u8 = 16;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -292,16 +295,22 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             }
         }
         if FLAW == RANGE_BY_POSITION {
+            let mut visited = HashSet::new();
             for position in 0.. {
                 let entry = self
                     .lock()
                     .iter()
                     .nth(position)
                     .map(|(k, v)| (k.clone(), Arc::clone(v)));
-                match entry {
-                    Some((key, value)) if f(&key, &value) => {}
-                    _ => return,
+                let Some((key, value)) = entry else { return };
+                if visited.contains(&key) {
+                    // Moved here by an insert before it: passed over, so never repeated.
+                    continue;
                 }
+                if !f(&key, &value) {
+                    return;
+                }
+                visited.insert(key);
             }
         }
         if FLAW == RANGE_UNDER_LOCK {
@@ -350,9 +359,13 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         loop {
             let seen = self.lock().get(key).cloned()?;
             let next = f(&seen);
+            if FLAW == UPDATE_WITHOUT_RECHECK {
+                // Widen the window in which another thread's write gets overwritten.
+                std::thread::yield_now();
+            }
             let mut table = self.lock();
             match table.get_mut(key) {
-                Some(slot) if Arc::ptr_eq(slot, &seen) => {
+                Some(slot) if FLAW == UPDATE_WITHOUT_RECHECK || Arc::ptr_eq(slot, &seen) => {
                     let replaced = std::mem::replace(slot, Arc::new(next.clone()));
                     drop(table);
                     drop((replaced, seen));
