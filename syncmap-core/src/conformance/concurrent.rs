@@ -302,13 +302,18 @@ pub fn check_concurrent_range<F: MapFamily>(config: &Config) {
             let announced: Vec<AtomicBool> =
                 (0..=2 * n).map(|key| AtomicBool::new(key <= n)).collect();
             let stop = AtomicBool::new(false);
+            let writers = config.threads.saturating_sub(1).max(1);
+            // The ranges start once every writer is running: without it, on a loaded machine the
+            // ranges could all finish before the first writer was spawned.
+            let start = Barrier::new(writers + 1);
 
             thread::scope(|scope| {
-                for writer in 0..config.threads.saturating_sub(1).max(1) {
-                    let (map, announced, stop) = (&map, &announced, &stop);
+                for writer in 0..writers {
+                    let (map, announced, stop, start) = (&map, &announced, &stop, &start);
                     scope.spawn(move || {
                         let mut source = op_source(seed, writer as u64);
                         let rng = source.rng();
+                        start.wait();
                         while !stop.load(Ordering::Relaxed) {
                             let key = rng.random_range(n / 2 + 1..=2 * n);
                             let multiple = key * rng.random_range(1..=8u64);
@@ -332,6 +337,7 @@ pub fn check_concurrent_range<F: MapFamily>(config: &Config) {
                     });
                 }
 
+                start.wait();
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     for round in 0..ranges {
                         let mut seen = HashSet::new();

@@ -106,4 +106,14 @@ mod tests {
         };
         assert_ne!(random.seed_or_random(), random.seed_or_random());
     }
+
+    #[test]
+    fn costlier_checks_run_a_tenth_of_the_cases_and_at_least_one() {
+        let with_cases = |cases| Config {
+            cases,
+            ..Config::default()
+        };
+        assert_eq!(with_cases(10_000).tenth_cases(), 1_000);
+        assert_eq!(with_cases(5).tenth_cases(), 1);
+    }
 }

@@ -186,6 +186,16 @@ mod tests {
     }
 
     #[test]
+    fn a_counted_instance_prints_as_its_payload() {
+        // Failure messages show keys and values this way.
+        let ledger = Arc::new(Ledger::default());
+        assert_eq!(
+            format!("{:?}", Counted::new("k0".to_owned(), &ledger)),
+            r#"Counted("k0")"#
+        );
+    }
+
+    #[test]
     fn the_audit_reports_a_leak() {
         let ledger = Arc::new(Ledger::default());
         std::mem::forget(Counted::new(7_u32, &ledger));
