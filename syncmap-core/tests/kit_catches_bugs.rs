@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use support::reference_map::{
     BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK,
-    CORRECT, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION, LOADS_UNDER_LOCK,
-    LOSES_RACING_STORES, NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_RESTARTS_ON_CHANGE,
-    RANGE_UNDER_LOCK, UPDATE_WITHOUT_RECHECK, UPDATES_UNDER_LOCK,
+    CORRECT, DROPS_UNDER_LOCK, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION,
+    LOADS_UNDER_LOCK, LOSES_RACING_STORES, NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_IGNORES_STOP,
+    RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK, REPLACES_CLOSURE_PANICS, UPDATE_WITHOUT_RECHECK,
+    UPDATES_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
@@ -174,6 +175,46 @@ fn an_update_closure_run_under_the_lock_is_caught_as_a_deadlock() {
 #[test]
 fn a_compute_closure_run_under_the_lock_is_caught_as_a_deadlock() {
     closure_under_the_lock_is_caught::<Family<COMPUTES_UNDER_LOCK>>();
+}
+
+#[test]
+fn a_drop_run_under_the_lock_is_caught_as_a_deadlock() {
+    // Only the hooked values of the last scenario have a `Drop` that calls back into the map.
+    closure_under_the_lock_is_caught::<Family<DROPS_UNDER_LOCK>>();
+}
+
+#[test]
+fn a_closure_panic_replaced_by_the_map_s_own_is_caught() {
+    // The differential check never makes a closure panic, so only the panic check sees it.
+    conformance::check_sequential::<Family<REPLACES_CLOSURE_PANICS>>(&quick());
+    let message = failure_of(|| {
+        conformance::check_panicking_closures::<Family<REPLACES_CLOSURE_PANICS>>(&quick());
+    });
+    assert!(
+        message.contains("the map itself panicked") && message.contains("compute:"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_range_that_ignores_stop_is_caught_in_either_place_of_check_against() {
+    // A full range is right, so only a range stopped early shows it: the final contents agree.
+    let message =
+        failure_of(|| conformance::check_sequential::<Family<RANGE_IGNORES_STOP>>(&quick()));
+    assert!(message.contains("stop_after: Some"), "{message}");
+    for message in [
+        failure_of(|| {
+            conformance::check_against::<Family<RANGE_IGNORES_STOP>, Family<CORRECT>>(&quick());
+        }),
+        failure_of(|| {
+            conformance::check_against::<Family<CORRECT>, Family<RANGE_IGNORES_STOP>>(&quick());
+        }),
+    ] {
+        assert!(
+            message.contains("check_against") && message.contains("Range"),
+            "{message}"
+        );
+    }
 }
 
 #[test]

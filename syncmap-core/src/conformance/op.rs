@@ -396,6 +396,18 @@ mod tests {
         // Update adds 1 or 2; compute sets any value, adds 1 or 2 (two ways) or removes.
         assert_eq!(count("Update"), keys * 2);
         assert_eq!(count("Compute"), keys * (values + 2 + 2 + 1));
+        let amounts: BTreeSet<u32> = every_op()
+            .into_iter()
+            .filter_map(|op| match op {
+                Op::Update { add, .. }
+                | Op::Compute {
+                    action: ComputeAction::AddIfPresent(add) | ComputeAction::Upsert(add),
+                    ..
+                } => Some(add),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(amounts, BTreeSet::from([1, 2]), "amounts added");
         // A full range, and ranges stopped after 1 to 4 entries.
         assert_eq!(count("Range"), 5);
         for name in ["Len", "IsEmpty", "Clear"] {

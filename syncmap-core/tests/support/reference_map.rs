@@ -4,6 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -56,6 +57,14 @@ pub(crate) const UPDATES_UNDER_LOCK: u8 = 15;
 /// `update` writes its closure's result without checking that the entry is still the one the
 /// closure saw, so it overwrites what other threads wrote meanwhile.
 pub(crate) const UPDATE_WITHOUT_RECHECK: u8 = 16;
+/// `store` drops the value it replaces while holding the lock, so a value whose `Drop` calls back
+/// into the map deadlocks.
+pub(crate) const DROPS_UNDER_LOCK: u8 = 17;
+/// `compute` catches its closure's panic and raises one of its own, so the caller never sees the
+/// panic its closure raised.
+pub(crate) const REPLACES_CLOSURE_PANICS: u8 = 18;
+/// `range` ignores its callback's `false` and visits every entry.
+pub(crate) const RANGE_IGNORES_STOP: u8 = 19;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
@@ -131,6 +140,12 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             if waited {
                 std::mem::forget(replaced);
             }
+            return;
+        }
+        if FLAW == DROPS_UNDER_LOCK {
+            let mut table = self.lock();
+            drop(table.insert(key, Arc::new(value)));
+            drop(table);
             return;
         }
         let replaced = self.lock().insert(key, Arc::new(value));
@@ -323,7 +338,7 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             return;
         }
         for (key, value) in &self.snapshot() {
-            if !f(key, value) {
+            if !f(key, value) && FLAW != RANGE_IGNORES_STOP {
                 break;
             }
         }
@@ -399,7 +414,12 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         // Holding `seen` keeps its allocation alive, so a pointer match cannot be a reused one.
         loop {
             let seen = self.lock().get(&key).cloned();
-            let next = f(seen.as_deref());
+            let next = if FLAW == REPLACES_CLOSURE_PANICS {
+                std::panic::catch_unwind(AssertUnwindSafe(|| f(seen.as_deref())))
+                    .unwrap_or_else(|_| panic!("compute: the closure panicked"))
+            } else {
+                f(seen.as_deref())
+            };
             if FLAW == COMPUTE_WITHOUT_RECHECK {
                 // Widen the window in which another thread's write gets overwritten.
                 std::thread::yield_now();
