@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::reference_map::{
-    BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK,
-    CORRECT, DROPS_UNDER_LOCK, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION,
-    LOADS_UNDER_LOCK, LOSES_RACING_STORES, NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_IGNORES_STOP,
-    RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK, REPLACES_CLOSURE_PANICS, UPDATE_WITHOUT_RECHECK,
-    UPDATES_UNDER_LOCK,
+    BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, CLEAR_SKIPPED_DURING_RANGE,
+    COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK, CORRECT, DROPS_UNDER_LOCK, FORGETS_DELETE,
+    Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION, LOADS_UNDER_LOCK, LOSES_RACING_STORES,
+    NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_IGNORES_STOP, RANGE_RESTARTS_ON_CHANGE,
+    RANGE_UNDER_LOCK, REPLACES_CLOSURE_PANICS, UPDATE_WITHOUT_RECHECK, UPDATES_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
@@ -215,6 +215,19 @@ fn a_range_that_ignores_stop_is_caught_in_either_place_of_check_against() {
             "{message}"
         );
     }
+}
+
+#[test]
+fn a_clear_skipped_during_a_range_is_caught() {
+    // The nested calls and the storing callback never clear, so only the clearing one sees it.
+    let message = failure_of(|| {
+        conformance::check_range_nested_calls::<Family<CLEAR_SKIPPED_DURING_RANGE>>(&quick());
+    });
+    assert!(
+        message.contains("check_range_nested_calls")
+            && message.contains("cleared from a range callback"),
+        "{message}"
+    );
 }
 
 #[test]

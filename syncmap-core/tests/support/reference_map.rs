@@ -65,12 +65,17 @@ pub(crate) const DROPS_UNDER_LOCK: u8 = 17;
 pub(crate) const REPLACES_CLOSURE_PANICS: u8 = 18;
 /// `range` ignores its callback's `false` and visits every entry.
 pub(crate) const RANGE_IGNORES_STOP: u8 = 19;
+/// `clear` does nothing while a `range` runs (as if to spare the range's iteration), so a range
+/// callback that clears the map leaves it full.
+pub(crate) const CLEAR_SKIPPED_DURING_RANGE: u8 = 20;
 
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
 pub(crate) struct RefMap<K, V, const FLAW: u8> {
     inner: Mutex<HashMap<K, Arc<V>>>,
     deletes: AtomicUsize,
+    /// How many `range` calls are running (kept for CLEAR_SKIPPED_DURING_RANGE only).
+    ranges_running: AtomicUsize,
 }
 
 impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
@@ -78,6 +83,7 @@ impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
         Self {
             inner: Mutex::new(HashMap::new()),
             deletes: AtomicUsize::new(0),
+            ranges_running: AtomicUsize::new(0),
         }
     }
 
@@ -89,6 +95,15 @@ impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
     /// Whether this delete should be "forgotten" (FORGETS_DELETE: every other one).
     fn forget_this_delete(&self) -> bool {
         FLAW == FORGETS_DELETE && self.deletes.fetch_add(1, Ordering::Relaxed) % 2 == 1
+    }
+}
+
+/// Counts a running `range` down when dropped.
+struct RangeRunning<'a>(&'a AtomicUsize);
+
+impl Drop for RangeRunning<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -337,6 +352,9 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             }
             return;
         }
+        self.ranges_running.fetch_add(1, Ordering::SeqCst);
+        // Counted back down even if the callback panics.
+        let _running = RangeRunning(&self.ranges_running);
         for (key, value) in &self.snapshot() {
             if !f(key, value) && FLAW != RANGE_IGNORES_STOP {
                 break;
@@ -345,6 +363,9 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
     }
 
     fn clear(&self) {
+        if FLAW == CLEAR_SKIPPED_DURING_RANGE && self.ranges_running.load(Ordering::SeqCst) > 0 {
+            return;
+        }
         let removed = std::mem::take(&mut *self.lock());
         drop(removed);
     }
