@@ -6,7 +6,7 @@
 #   scripts/mutants.sh               # all three passes (hours on 2 cores)
 #   scripts/mutants.sh impls         # syncmap-impls (370 mutants, about 35 minutes)
 #   scripts/mutants.sh core          # syncmap-core's trait and LoadOrStore (23 mutants)
-#   scripts/mutants.sh kit           # syncmap-core's conformance kit (295 mutants)
+#   scripts/mutants.sh kit           # syncmap-core's conformance kit (304 mutants, about 40 minutes)
 #   scripts/mutants.sh kit --shard 0/6 --sharding round-robin   # a sixth of them
 #   scripts/mutants.sh impls --file syncmap-impls/src/sync_map/entry.rs   # one file
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ThreadSanitizer over the unit tests and the concurrency tests of syncmap-impls, N loops (default 10). Any report
-# fails the run; there is no suppressions file.
+# ThreadSanitizer over the unit tests and the concurrency tests of syncmap-impls, N loops
+# (default 10). Any report fails the run; there is no suppressions file.
 #
 #   scripts/tsan.sh        # 10 loops
 #   scripts/tsan.sh 3      # 3 loops

@@ -369,10 +369,11 @@ mod tests {
 
     #[test]
     fn every_argument_the_kit_uses_can_be_drawn() {
+        let ops = every_op();
         let mut distinct = BTreeMap::<String, BTreeSet<String>>::new();
-        for op in every_op() {
+        for op in &ops {
             distinct
-                .entry(kind(&op))
+                .entry(kind(op))
                 .or_default()
                 .insert(format!("{op:?}"));
         }
@@ -396,7 +397,7 @@ mod tests {
         // Update adds 1 or 2; compute sets any value, adds 1 or 2 (two ways) or removes.
         assert_eq!(count("Update"), keys * 2);
         assert_eq!(count("Compute"), keys * (values + 2 + 2 + 1));
-        let amounts: BTreeSet<u32> = every_op()
+        let amounts: BTreeSet<u32> = ops
             .into_iter()
             .filter_map(|op| match op {
                 Op::Update { add, .. }

@@ -98,8 +98,15 @@ impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
     }
 }
 
-/// Counts a running `range` down when dropped.
+/// A running `range`, counted in its map's `ranges_running` until dropped (even by a panic).
 struct RangeRunning<'a>(&'a AtomicUsize);
+
+impl<'a> RangeRunning<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
 
 impl Drop for RangeRunning<'_> {
     fn drop(&mut self) {
@@ -352,9 +359,8 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             }
             return;
         }
-        self.ranges_running.fetch_add(1, Ordering::SeqCst);
-        // Counted back down even if the callback panics.
-        let _running = RangeRunning(&self.ranges_running);
+        let _running =
+            (FLAW == CLEAR_SKIPPED_DURING_RANGE).then(|| RangeRunning::enter(&self.ranges_running));
         for (key, value) in &self.snapshot() {
             if !f(key, value) && FLAW != RANGE_IGNORES_STOP {
                 break;
