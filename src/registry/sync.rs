@@ -1,12 +1,13 @@
-//! What a derived registry keeps next to its backend map so that whole-struct and batch updates
-//! are atomic for snapshots, and so that changes can be counted, waited for and subscribed to.
+//! What a registry keeps next to its backend map so that whole-struct and batch writes are
+//! atomic for snapshots, and so that changes can be counted, waited for and subscribed to.
 //!
 //! # The scheme
 //!
-//! Every write made through a registry's accessors takes one writer lock, `writer`. While it
-//! holds it, the writer makes a sequence counter `seq` odd, applies its stores to the backend,
-//! and makes `seq` even again: two more than before if something changed, as before if nothing
-//! did (a failed `compare_and_swap`). `version = seq / 2` counts the changes published.
+//! Every write made through a registry takes one writer lock, `writer`. While it holds it, the
+//! writer makes a sequence counter `seq` odd, applies its stores to the backend, and makes `seq`
+//! even again: two more than before if something changed, as before if nothing did (a write of
+//! an equal value, a failed `compare_and_swap`). `version = seq / 2` counts the changes
+//! published.
 //!
 //! The lock is reentrant because a backend may run the `Drop` of a value replaced earlier during
 //! any later operation (SyncMap's deferred reclamation does), and the trait's contract lets that
@@ -29,9 +30,10 @@
 //!
 //! Waiters sleep on a `parking_lot` condition variable with a lock of their own, `wait_lock`; a
 //! write that finds waiters (a Dekker-style `SeqCst` pair: the new `seq`, then the waiter count)
-//! takes that lock before notifying, so no wake-up is lost. Changes bound for subscribers are
-//! queued under the writer lock, hence in version order, and delivered by one thread at a time
-//! outside every lock: see [`RegistrySync::deliver`].
+//! takes that lock before notifying, so no wake-up is lost. Every change is recorded with its
+//! fields' old and new values; the last [`HISTORY`] are kept for `wait_for_change`. Changes bound
+//! for subscribers are queued under the writer lock, hence in version order, and delivered by one
+//! thread at a time outside every lock: see [`RegistrySync::deliver`].
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -42,77 +44,38 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, ReentrantMutex};
 
+use super::change::{Change, FieldChange};
+use super::schema::RegistryStruct;
+
 /// How many optimistic reads a snapshot tries before it takes the writer lock.
 pub const SNAPSHOT_TRIES: u32 = 64;
 
-/// A change published to a registry: its version and the keys it wrote, in the order written.
-///
-/// Subscribers get one for every change (see the `subscribe` method of a derived registry). For
-/// a whole-struct store, the keys are every plain field's key and the key of every `map` entry
-/// stored or removed; for a batch, the keys the batch wrote (a key written twice appears twice).
-/// Its `Debug` prints keys through the key enum's `Debug`, which redacts the keys of
-/// `#[registry(secret)]` map fields.
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use syncmap::{RegistryChange, SyncRegistry};
-///
-/// #[derive(SyncRegistry)]
-/// struct Limits {
-///     #[registry(default = 10)]
-///     burst: u32,
-/// }
-///
-/// let limits = LimitsRegistry::new();
-/// let seen = Arc::new(Mutex::new(Vec::new()));
-/// let log = Arc::clone(&seen);
-/// let _subscription = limits.subscribe(move |change: &RegistryChange<LimitsKey>| {
-///     log.lock().unwrap().push((change.version(), change.keys().to_vec()));
-/// });
-/// limits.store_burst(20);
-/// assert_eq!(*seen.lock().unwrap(), [(1, vec![LimitsKey::Burst])]);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RegistryChange<K> {
-    version: u64,
-    keys: Vec<K>,
-}
+/// How many of the latest changes a registry keeps for `wait_for_change`.
+pub const HISTORY: usize = 64;
 
-impl<K> RegistryChange<K> {
-    /// The registry's version once this change was published: the first change is version 1.
-    pub fn version(&self) -> u64 {
-        self.version
-    }
+type Callback<S> = dyn Fn(&Change<S>) + Send + Sync;
 
-    /// The keys the change wrote, in the order written.
-    pub fn keys(&self) -> &[K] {
-        &self.keys
-    }
-}
-
-type Callback<K> = dyn Fn(&RegistryChange<K>) + Send + Sync;
-
-struct Subscriber<K> {
+struct Subscriber<S: RegistryStruct> {
     id: u64,
     /// The registry's version when it subscribed: it gets the changes after it.
     since: u64,
-    callback: Box<Callback<K>>,
+    callback: Box<Callback<S>>,
 }
 
 /// Changes not yet delivered, and who to deliver them to.
-struct Delivery<K> {
-    queue: VecDeque<RegistryChange<K>>,
+struct Delivery<S: RegistryStruct> {
+    queue: VecDeque<Arc<Change<S>>>,
     /// Whether a thread is delivering: one at a time, so subscribers see changes in order.
     delivering: bool,
     /// Replaced, never mutated in place, so the deliverer can call it without the lock.
-    subscribers: Arc<[Arc<Subscriber<K>>]>,
+    subscribers: Arc<[Arc<Subscriber<S>>]>,
     next_id: u64,
 }
 
 /// The shared half of the subscription machinery, which a [`RegistrySubscription`] refers to
 /// weakly so that it can outlive the registry.
-struct Subscriptions<K> {
-    delivery: Mutex<Delivery<K>>,
+struct Subscriptions<S: RegistryStruct> {
+    delivery: Mutex<Delivery<S>>,
     /// The number of subscribers, read under the writer lock to skip recording keys when nobody
     /// listens. Raised under the writer lock, so a subscriber is counted before any change after
     /// the version it starts from is published.
@@ -126,11 +89,11 @@ trait Unsubscribe: Send + Sync {
     fn unsubscribe(&self, id: u64);
 }
 
-impl<K: Send> Unsubscribe for Subscriptions<K> {
+impl<S: RegistryStruct> Unsubscribe for Subscriptions<S> {
     fn unsubscribe(&self, id: u64) {
         let removed = {
             let mut delivery = self.delivery.lock();
-            let kept: Arc<[Arc<Subscriber<K>>]> = delivery
+            let kept: Arc<[Arc<Subscriber<S>>]> = delivery
                 .subscribers
                 .iter()
                 .filter(|s| s.id != id)
@@ -175,34 +138,33 @@ impl Drop for RegistrySubscription {
 }
 
 /// The writer lock, version counter, condition variable and subscriptions of one registry.
-pub struct RegistrySync<K> {
+pub(crate) struct RegistrySync<S: RegistryStruct> {
     /// Odd while a write is being applied; twice the number of changes published otherwise.
     seq: AtomicU64,
     /// Reentrant: a backend may run the `Drop` of a replaced value during a later operation
     /// (SyncMap's deferred reclamation does), and that `Drop` may write to the registry.
-    writer: ReentrantMutex<WriterState<K>>,
+    writer: ReentrantMutex<WriterState<S>>,
     /// Waiters sleep on `changed` with `wait_lock`; `waiters` lets writes skip the wake-up.
     wait_lock: Mutex<()>,
     changed: Condvar,
     waiters: AtomicUsize,
-    subscriptions: Arc<Subscriptions<K>>,
+    /// The last [`HISTORY`] changes, oldest first.
+    history: Mutex<VecDeque<Arc<Change<S>>>>,
+    subscriptions: Arc<Subscriptions<S>>,
 }
 
 /// What the thread holding the writer lock keeps; only that thread touches it.
-struct WriterState<K> {
+struct WriterState<S: RegistryStruct> {
     /// How many times the owner holds the lock: changes are delivered only once it is free.
     held: Cell<u32>,
     /// Whether a write is being applied: a write made meanwhile on this thread (by a `Drop` the
     /// backend ran) joins it, as part of the same change.
     applying: Cell<bool>,
-    /// Whether the write being applied records keys.
-    recording: Cell<bool>,
     /// What writes that joined the one being applied changed.
-    joined_changed: Cell<bool>,
-    joined_keys: RefCell<Vec<K>>,
+    joined: RefCell<Vec<FieldChange<S>>>,
 }
 
-impl<K> fmt::Debug for RegistrySync<K> {
+impl<S: RegistryStruct> fmt::Debug for RegistrySync<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RegistrySync")
             .field("version", &self.version())
@@ -210,20 +172,19 @@ impl<K> fmt::Debug for RegistrySync<K> {
     }
 }
 
-impl<K> Default for RegistrySync<K> {
+impl<S: RegistryStruct> Default for RegistrySync<S> {
     fn default() -> Self {
         Self {
             seq: AtomicU64::new(0),
             writer: ReentrantMutex::new(WriterState {
                 held: Cell::new(0),
                 applying: Cell::new(false),
-                recording: Cell::new(false),
-                joined_changed: Cell::new(false),
-                joined_keys: RefCell::new(Vec::new()),
+                joined: RefCell::new(Vec::new()),
             }),
             wait_lock: Mutex::new(()),
             changed: Condvar::new(),
             waiters: AtomicUsize::new(0),
+            history: Mutex::new(VecDeque::new()),
             subscriptions: Arc::new(Subscriptions {
                 delivery: Mutex::new(Delivery {
                     queue: VecDeque::new(),
@@ -238,62 +199,33 @@ impl<K> Default for RegistrySync<K> {
     }
 }
 
-/// What a write reports while it holds the writer lock: whether it changed anything, and which
-/// keys (recorded only when someone subscribes).
-pub struct Changes<K> {
-    changed: bool,
-    record: bool,
-    keys: Vec<K>,
+/// What a write reports while it holds the writer lock: the fields it changed, with their old
+/// and new values.
+pub(crate) struct Changes<S: RegistryStruct> {
+    fields: Vec<FieldChange<S>>,
 }
 
-impl<K> fmt::Debug for Changes<K> {
+impl<S: RegistryStruct> fmt::Debug for Changes<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Changes")
-            .field("changed", &self.changed)
-            .finish_non_exhaustive()
+            .field("fields", &self.fields)
+            .finish()
     }
 }
 
-impl<K> Changes<K> {
-    /// Records that the key `key()` was written; `key` runs only if someone subscribes.
+impl<S: RegistryStruct> Changes<S> {
+    /// Records that a field changed.
     #[inline]
-    pub fn wrote(&mut self, key: impl FnOnce() -> K) {
-        self.changed = true;
-        if self.record {
-            self.keys.push(key());
-        }
-    }
-
-    /// [`wrote`](Self::wrote) if `changed`.
-    #[inline]
-    pub fn wrote_if(&mut self, changed: bool, key: impl FnOnce() -> K) {
-        if changed {
-            self.wrote(key);
-        }
-    }
-
-    /// Records a write whose key was cloned beforehand, if [`recording`](Self::recording).
-    #[inline]
-    pub fn wrote_recorded(&mut self, key: Option<K>) {
-        self.changed = true;
-        if let (true, Some(key)) = (self.record, key) {
-            self.keys.push(key);
-        }
-    }
-
-    /// Whether keys are recorded (someone subscribes): a write that must give its key away can
-    /// then clone it first.
-    #[inline]
-    pub fn recording(&self) -> bool {
-        self.record
+    pub(crate) fn record(&mut self, change: FieldChange<S>) {
+        self.fields.push(change);
     }
 }
 
 /// Counts one hold of the writer lock, for [`WriterState::held`].
-struct Held<'a, K>(&'a WriterState<K>);
+struct Held<'a, S: RegistryStruct>(&'a WriterState<S>);
 
-impl<'a, K> Held<'a, K> {
-    fn new(state: &'a WriterState<K>) -> Self {
+impl<'a, S: RegistryStruct> Held<'a, S> {
+    fn new(state: &'a WriterState<S>) -> Self {
         state.held.set(state.held.get() + 1);
         Held(state)
     }
@@ -304,7 +236,7 @@ impl<'a, K> Held<'a, K> {
     }
 }
 
-impl<K> Drop for Held<'_, K> {
+impl<S: RegistryStruct> Drop for Held<'_, S> {
     fn drop(&mut self) {
         self.0.held.set(self.0.held.get() - 1);
     }
@@ -312,26 +244,34 @@ impl<K> Drop for Held<'_, K> {
 
 /// Ends a write: makes `seq` even again, wakes waiters and queues the change, even if the write
 /// panicked halfway (a half-applied write is still a change, and snapshots must not stall on it).
-struct WriteGuard<'a, K> {
-    sync: &'a RegistrySync<K>,
-    state: &'a WriterState<K>,
+struct WriteGuard<'a, S: RegistryStruct> {
+    sync: &'a RegistrySync<S>,
+    state: &'a WriterState<S>,
     start: u64,
-    changes: Changes<K>,
+    changes: Changes<S>,
 }
 
-impl<K> Drop for WriteGuard<'_, K> {
+impl<S: RegistryStruct> Drop for WriteGuard<'_, S> {
     fn drop(&mut self) {
         let (sync, state) = (self.sync, self.state);
         state.applying.set(false);
-        let joined = state.joined_changed.replace(false);
-        let mut keys = std::mem::take(&mut self.changes.keys);
-        keys.append(&mut state.joined_keys.borrow_mut());
-        if !(self.changes.changed || joined || std::thread::panicking()) {
+        let mut fields = std::mem::take(&mut self.changes.fields);
+        fields.append(&mut state.joined.borrow_mut());
+        if fields.is_empty() && !std::thread::panicking() {
             // Nothing changed: the version stays, and a snapshot that saw `start` was right.
             sync.seq.store(self.start, Ordering::Release);
             return;
         }
         let seq = self.start + 2;
+        let change = Arc::new(Change::new(seq / 2, fields));
+        // Kept before the version moves, so that a waiter that sees the version finds it.
+        {
+            let mut history = sync.history.lock();
+            if history.len() == HISTORY {
+                history.pop_front();
+            }
+            history.push_back(Arc::clone(&change));
+        }
         // SeqCst with the `waiters` load: either a waiter sees the new version or this sees the
         // waiter (see `wait_for_change`).
         sync.seq.store(seq, Ordering::SeqCst);
@@ -339,13 +279,10 @@ impl<K> Drop for WriteGuard<'_, K> {
             drop(sync.wait_lock.lock());
             sync.changed.notify_all();
         }
-        if self.changes.record {
+        if sync.subscriptions.count.load(Ordering::Relaxed) > 0 {
             let subscriptions = &sync.subscriptions;
             let mut delivery = subscriptions.delivery.lock();
-            delivery.queue.push_back(RegistryChange {
-                version: seq / 2,
-                keys,
-            });
+            delivery.queue.push_back(change);
             subscriptions.pending.store(true, Ordering::Release);
         }
     }
@@ -353,12 +290,12 @@ impl<K> Drop for WriteGuard<'_, K> {
 
 /// Resets `delivering` if a callback panics, so that later changes are still delivered (by the
 /// next write).
-struct Delivering<'a, K> {
-    subscriptions: &'a Subscriptions<K>,
+struct Delivering<'a, S: RegistryStruct> {
+    subscriptions: &'a Subscriptions<S>,
     armed: bool,
 }
 
-impl<K> Drop for Delivering<'_, K> {
+impl<S: RegistryStruct> Drop for Delivering<'_, S> {
     fn drop(&mut self) {
         if self.armed {
             self.subscriptions.delivery.lock().delivering = false;
@@ -375,16 +312,29 @@ impl Drop for Waiting<'_> {
     }
 }
 
-impl<K> RegistrySync<K> {
+impl<S: RegistryStruct> RegistrySync<S> {
     /// The number of changes published so far.
     #[inline]
-    pub fn version(&self) -> u64 {
+    pub(crate) fn version(&self) -> u64 {
         self.seq.load(Ordering::Acquire) / 2
+    }
+
+    /// The changes after version `after` that are still kept (the last [`HISTORY`]), oldest
+    /// first, and whether that is all of them.
+    pub(crate) fn changes_since(&self, after: u64) -> (Vec<Arc<Change<S>>>, bool) {
+        let history = self.history.lock();
+        let changes: Vec<_> = history
+            .iter()
+            .filter(|change| change.version() > after)
+            .cloned()
+            .collect();
+        let complete = changes.first().is_none_or(|first| first.version() == after + 1);
+        (changes, complete)
     }
 
     /// Blocks until the version is greater than `after` and returns it, or returns `None` once
     /// `timeout` has passed without that. It sleeps on a condition variable: no spinning.
-    pub fn wait_for_change(&self, after: u64, timeout: Duration) -> Option<u64> {
+    pub(crate) fn wait_for_change(&self, after: u64, timeout: Duration) -> Option<u64> {
         let deadline = Instant::now().checked_add(timeout);
         let mut lock = self.wait_lock.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
@@ -408,14 +358,14 @@ impl<K> RegistrySync<K> {
     }
 }
 
-impl<K: Send + 'static> RegistrySync<K> {
+impl<S: RegistryStruct> RegistrySync<S> {
     /// Runs `read` until it ran without any write overlapping it, and returns what it read with
     /// the version it is the state of. After [`SNAPSHOT_TRIES`] overlapped tries, reads under the
     /// writer lock, so that writers cannot starve it.
     ///
     /// On a thread that is applying a write (in a `Drop` the backend ran), the fallback cannot
     /// wait for that write: it reads the registry as it is.
-    pub fn read<R>(&self, mut read: impl FnMut() -> R) -> (R, u64) {
+    pub(crate) fn read<R>(&self, mut read: impl FnMut() -> R) -> (R, u64) {
         for attempt in 0..SNAPSHOT_TRIES {
             let before = self.seq.load(Ordering::Acquire);
             if before.is_multiple_of(2) {
@@ -453,7 +403,7 @@ impl<K: Send + 'static> RegistrySync<K> {
     /// so that they are dropped after the lock. Subscribers are called before this returns, by
     /// this thread, unless another thread is delivering already (it then delivers this change
     /// too, in order) or this thread holds the writer lock further out.
-    pub fn write<R>(&self, write: impl FnOnce(&mut Changes<K>) -> R) -> R {
+    pub(crate) fn write<R>(&self, write: impl FnOnce(&mut Changes<S>) -> R) -> R {
         let check = || Ok::<(), core::convert::Infallible>(());
         match self.write_if(check, |(), changes| write(changes)) {
             Ok(result) => result,
@@ -465,10 +415,10 @@ impl<K: Send + 'static> RegistrySync<K> {
     /// writer lock but before the write starts (snapshots are not held up by it), so that what it
     /// checked is exactly the state the write applies to. If it fails, nothing is written and its
     /// error is returned; on success, what it returns is handed to `write`.
-    pub fn write_if<C, E, R>(
+    pub(crate) fn write_if<C, E, R>(
         &self,
         check: impl FnOnce() -> Result<C, E>,
-        write: impl FnOnce(C, &mut Changes<K>) -> R,
+        write: impl FnOnce(C, &mut Changes<S>) -> R,
     ) -> Result<R, E> {
         let outcome = 'locked: {
             let writer = self.writer.lock();
@@ -476,16 +426,9 @@ impl<K: Send + 'static> RegistrySync<K> {
             if writer.applying.get() {
                 // A write made by a `Drop` that the write being applied caused: part of it.
                 let checked = check()?;
-                let mut changes = Changes {
-                    changed: false,
-                    record: writer.recording.get(),
-                    keys: Vec::new(),
-                };
+                let mut changes = Changes { fields: Vec::new() };
                 let result = write(checked, &mut changes);
-                if changes.changed {
-                    writer.joined_changed.set(true);
-                    writer.joined_keys.borrow_mut().append(&mut changes.keys);
-                }
+                writer.joined.borrow_mut().append(&mut changes.fields);
                 return Ok(result);
             }
             let checked = match check() {
@@ -497,18 +440,12 @@ impl<K: Send + 'static> RegistrySync<K> {
             self.seq.store(start + 1, Ordering::Relaxed);
             // Orders the odd `seq` before the backend stores below (see the module docs).
             fence(Ordering::Release);
-            let record = self.subscriptions.count.load(Ordering::Relaxed) > 0;
             writer.applying.set(true);
-            writer.recording.set(record);
             let mut guard = WriteGuard {
                 sync: self,
                 state: &writer,
                 start,
-                changes: Changes {
-                    changed: false,
-                    record,
-                    keys: Vec::new(),
-                },
+                changes: Changes { fields: Vec::new() },
             };
             let result = write(checked, &mut guard.changes);
             // Publishes: `seq` even again, waiters woken, the change queued if anyone listens.
@@ -524,17 +461,20 @@ impl<K: Send + 'static> RegistrySync<K> {
     }
 
     /// Calls `callback` for every change published after this call, until the returned handle
-    /// is dropped.
-    pub fn subscribe(
+    /// is dropped. `read` runs under the writer lock first, so what it reads is exactly the
+    /// state at the version the subscription starts from, which is returned with it.
+    pub(crate) fn subscribe<R>(
         &self,
-        callback: impl Fn(&RegistryChange<K>) + Send + Sync + 'static,
-    ) -> RegistrySubscription {
+        read: impl FnOnce() -> R,
+        callback: impl Fn(&Change<S>) + Send + Sync + 'static,
+    ) -> (R, u64, RegistrySubscription) {
         let subscriptions = &self.subscriptions;
-        let (id, old) = {
+        let (id, old, read, since) = {
             // Under the writer lock, so that every change after `since` is recorded for it.
             let writer = self.writer.lock();
             let _held = Held::new(&writer);
             let since = self.version();
+            let read = read();
             let mut delivery = subscriptions.delivery.lock();
             let id = delivery.next_id;
             delivery.next_id += 1;
@@ -543,21 +483,23 @@ impl<K: Send + 'static> RegistrySync<K> {
                 since,
                 callback: Box::new(callback),
             });
-            let list: Arc<[Arc<Subscriber<K>>]> = delivery
+            let list: Arc<[Arc<Subscriber<S>>]> = delivery
                 .subscribers
                 .iter()
                 .cloned()
                 .chain([subscriber])
                 .collect();
             subscriptions.count.fetch_add(1, Ordering::Relaxed);
-            (id, std::mem::replace(&mut delivery.subscribers, list))
+            let old = std::mem::replace(&mut delivery.subscribers, list);
+            (id, old, read, since)
         };
         drop(old);
-        let weak: Weak<Subscriptions<K>> = Arc::downgrade(subscriptions);
-        RegistrySubscription {
+        let weak: Weak<Subscriptions<S>> = Arc::downgrade(subscriptions);
+        let subscription = RegistrySubscription {
             subscriptions: weak,
             id,
-        }
+        };
+        (read, since, subscription)
     }
 
     /// Delivers queued changes, oldest first, unless another thread is doing so already; the
@@ -588,7 +530,7 @@ impl<K: Send + 'static> RegistrySync<K> {
             let subscribers = Arc::clone(&delivery.subscribers);
             drop(delivery);
             for subscriber in subscribers.iter() {
-                if subscriber.since < change.version {
+                if subscriber.since < change.version() {
                     (subscriber.callback)(&change);
                 }
             }
