@@ -7,25 +7,32 @@
 pub use core::borrow::Borrow;
 pub use core::clone::Clone;
 pub use core::cmp::{Eq, PartialEq};
+pub use core::convert::{Infallible, Into};
+pub use core::default::Default;
 pub use core::fmt;
 pub use core::hash::{Hash, Hasher};
 pub use core::iter::{IntoIterator, Iterator};
 pub use core::marker::{PhantomData, Send, Sync};
+pub use core::ops::{FnMut, FnOnce};
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
+pub use std::borrow::ToOwned;
 pub use std::boxed::Box;
 pub use std::string::String;
 pub use std::vec::Vec;
 
 pub use syncmap_core::{ConcurrentMap, LoadOrStore};
 
+pub use crate::registry::accessors::validate_field;
 pub use crate::registry::accessors::{MapField, Optional, Required};
-pub use crate::registry::compare::{CannotCompare, CompareByPartialEq, EqProbe};
+pub use crate::registry::compare::{
+    CannotCompare, CompareByPartialEq, DebugProbe, EqProbe, FmtByDebug, FmtOpaque, FmtWith,
+};
 pub use crate::registry::debug::{REDACTED, debug_registry};
 pub use crate::registry::query::{KeyQuery, hash_field};
 pub use crate::registry::{
     Defaults, FieldAt, FieldInfo, FieldKind, Holds, MapFieldAt, MissingFields, NestAt, Nested,
-    Place, Registry, RegistryCore, RegistryStruct, Root, SecretValue, ValidationError, run_validator,
+    Registry, RegistryCore, RegistryStruct, SecretValue, ValidationError, run_validator,
 };
 
 /// The backend a registry gets when its map type parameter is not given: `SyncMap`, since a
@@ -58,9 +65,19 @@ pub const fn assert_generated<S: RegistryStruct, T: GeneratedFor<S>>() {}
 )]
 pub trait GeneratedFor<S> {}
 
-/// Feeds a value into a `dyn Hasher` as its own `Hash` would into the concrete hasher.
-pub fn hash_into<T: Hash + ?Sized, H: Hasher>(value: &T, state: &mut H) {
-    value.hash(state);
+/// Runs a validator given as a path to a function of `&U`, where the field's `T: Borrow<U>`
+/// (a `fn(&str)` for a `String` field).
+pub fn run_path_validator<T, U, E>(
+    errors: &mut ValidationError,
+    path: &str,
+    value: &T,
+    validator: fn(&U) -> Result<(), E>,
+) where
+    T: Borrow<U>,
+    U: ?Sized,
+    E: Into<crate::registry::BoxError>,
+{
+    run_validator(errors, path, value.borrow(), validator);
 }
 
 /// Appends `.name` (or `name` at the start) to a path.

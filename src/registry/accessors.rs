@@ -62,7 +62,9 @@ impl<S: FieldAt<I>, const I: usize> Required<S, I> {
     pub fn get_with<H: Holds<S>, R>(held: &H, f: impl FnOnce(&S::Type) -> R) -> R {
         let mut f = Some(f);
         let read = held
-            .load_with(&S::key(), |value| S::unwrap_ref(value).map(|v| (f.take().expect("called once"))(v)))
+            .load_with(&S::key(), |value| {
+                S::unwrap_ref(value).map(|v| (f.take().expect("called once"))(v))
+            })
             .flatten();
         match (read, f) {
             (Some(result), _) => result,
@@ -92,7 +94,10 @@ impl<S: FieldAt<I>, const I: usize> Required<S, I> {
         S::Type: PartialEq,
     {
         held.write(|tx| {
-            let current = tx.load(&S::key()).and_then(S::unwrap).or_else(S::default_value);
+            let current = tx
+                .load(&S::key())
+                .and_then(S::unwrap)
+                .or_else(S::default_value);
             if current.as_ref() == Some(old) {
                 (true, tx.store(S::key(), S::wrap(new)))
             } else {
@@ -366,7 +371,9 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
     {
         let key = S::wrap_key(key);
         loop {
-            let current = held.load_with(&key, |value| S::unwrap_ref(value).cloned()).flatten();
+            let current = held
+                .load_with(&key, |value| S::unwrap_ref(value).cloned())
+                .flatten();
             let new = f(current.as_ref());
             let committed = held.write(|tx| {
                 let now = tx.load(&key).and_then(S::unwrap);
@@ -388,10 +395,12 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
     /// Calls `f` on each entry until it returns `false` (as the backend's `range`: not a
     /// snapshot).
     pub fn range<H: Holds<S>>(held: &H, mut f: impl FnMut(&S::MapKey, &S::MapValue) -> bool) {
-        held.range(|key, value| match (S::unwrap_key_ref(key), S::unwrap_ref(value)) {
-            (Some(key), Some(value)) => f(key, value),
-            _ => true,
-        });
+        held.range(
+            |key, value| match (S::unwrap_key_ref(key), S::unwrap_ref(value)) {
+                (Some(key), Some(value)) => f(key, value),
+                _ => true,
+            },
+        );
     }
 
     /// The number of entries (a walk over the backend).
@@ -403,4 +412,16 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
         });
         count
     }
+}
+
+/// Runs a field validator on `value` alone, for `try_store_*`.
+#[doc(hidden)]
+pub fn validate_field<T>(
+    path: &str,
+    value: &T,
+    check: impl FnOnce(&mut super::error::ValidationError, &str, &T),
+) -> Result<(), super::error::ValidationError> {
+    let mut errors = super::error::ValidationError::default();
+    check(&mut errors, path, value);
+    errors.into_result()
 }

@@ -35,3 +35,44 @@ impl<T: ?Sized> CannotCompare for &EqProbe<'_, T> {
         None
     }
 }
+
+/// A value to print, where its type may have no `Debug`.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)] // transient, never stored
+pub struct DebugProbe<'a, T: ?Sized>(pub &'a T);
+
+/// Chosen by method resolution first, where `T: Debug`.
+#[doc(hidden)]
+pub trait FmtByDebug {
+    /// The value's `Debug`.
+    fn probe_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
+}
+
+impl<T: std::fmt::Debug + ?Sized> FmtByDebug for DebugProbe<'_, T> {
+    fn probe_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+/// Chosen through one more autoref, where `T` has no `Debug`.
+#[doc(hidden)]
+pub trait FmtOpaque {
+    /// `..`, for a value that cannot be printed.
+    fn probe_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
+}
+
+impl<T: ?Sized> FmtOpaque for &DebugProbe<'_, T> {
+    fn probe_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
+}
+
+/// Prints with a closure: lets generated code hand a probe's output to `debug_tuple` and paths.
+#[doc(hidden)]
+pub struct FmtWith<F>(pub F);
+
+impl<F: Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result> std::fmt::Debug for FmtWith<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (self.0)(f)
+    }
+}

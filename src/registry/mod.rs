@@ -33,13 +33,13 @@ mod sync;
 
 pub use batch::Batch;
 pub use change::{Change, FieldChange};
-pub use error::{BoxError, Invalid, MissingFields, ValidationError};
 #[doc(hidden)]
 pub use error::run_validator;
+pub use error::{BoxError, Invalid, MissingFields, ValidationError};
 pub use field_info::{FieldInfo, FieldKind, LeafField};
 #[doc(hidden)]
 pub use place::{Holds, Tx};
-pub use place::{Nested, Place, RegistryCore, Root};
+pub use place::{Nested, RegistryCore};
 pub use registry_trait::{ChangesSince, Registry};
 pub use schema::{Defaults, FieldAt, MapFieldAt, NestAt, RegistryStruct};
 pub use secret::SecretValue;

@@ -2,8 +2,8 @@
 //! lock ([`RegistryCore`]); a nested registry ([`Nested`]) borrows its outer registry's and
 //! wraps its keys and values into the outer enums.
 //!
-//! The generated registry type is generic over the place, so one set of accessors serves the
-//! root registry and every nested view of it, at any depth.
+//! The generated registry type is generic over the place `P: Holds<S>`, so one set of accessors
+//! serves the root registry and every nested view of it, at any depth.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -42,28 +42,6 @@ pub trait Holds<S: RegistryStruct> {
     fn write<R>(&self, write: impl FnOnce(&mut dyn Tx<S>) -> R) -> R;
     /// Calls `f` on every entry until it returns `false`.
     fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool);
-}
-
-/// Where a registry type keeps its fields: [`Root`] for a registry of its own, [`Nested`] for a
-/// view of a nested struct inside another registry.
-pub trait Place<S: RegistryStruct> {
-    /// What the registry keeps: a [`RegistryCore`] for a root registry, the view itself for a
-    /// nested one.
-    type Held: Holds<S>;
-}
-
-/// The place of a registry of its own, over the backend map `M`: the default of every
-/// generated registry's place parameter.
-pub struct Root<M>(PhantomData<fn() -> M>);
-
-impl<M> fmt::Debug for Root<M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Root")
-    }
-}
-
-impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Place<S> for Root<M> {
-    type Held = RegistryCore<S, M>;
 }
 
 /// A root registry's state: the backend map and its writer lock, version and subscribers.
@@ -208,16 +186,10 @@ impl<O, P, const I: usize> Nested<O, P, I> {
 
 impl<O, P, const I: usize> fmt::Debug for Nested<O, P, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Nested").field("field", &I).finish_non_exhaustive()
+        f.debug_struct("Nested")
+            .field("field", &I)
+            .finish_non_exhaustive()
     }
-}
-
-impl<O, P, const I: usize> Place<<O as NestAt<I>>::Inner> for Nested<O, P, I>
-where
-    O: NestAt<I>,
-    P: Holds<O>,
-{
-    type Held = Self;
 }
 
 /// The writes of one change to a nested struct, as writes of the outer one.
@@ -226,7 +198,10 @@ struct NestedTx<'t, O: NestAt<I>, const I: usize> {
 }
 
 impl<O: NestAt<I>, const I: usize> Tx<O::Inner> for NestedTx<'_, O, I> {
-    fn load(&self, key: &<O::Inner as RegistryStruct>::Key) -> Option<<O::Inner as RegistryStruct>::Value> {
+    fn load(
+        &self,
+        key: &<O::Inner as RegistryStruct>::Key,
+    ) -> Option<<O::Inner as RegistryStruct>::Value> {
         self.outer
             .load(&O::wrap_key(key.clone()))
             .and_then(O::unwrap)
@@ -242,7 +217,10 @@ impl<O: NestAt<I>, const I: usize> Tx<O::Inner> for NestedTx<'_, O, I> {
             .and_then(O::unwrap)
     }
 
-    fn delete(&mut self, key: &<O::Inner as RegistryStruct>::Key) -> Option<<O::Inner as RegistryStruct>::Value> {
+    fn delete(
+        &mut self,
+        key: &<O::Inner as RegistryStruct>::Key,
+    ) -> Option<<O::Inner as RegistryStruct>::Value> {
         self.outer
             .delete(&O::wrap_key(key.clone()))
             .and_then(O::unwrap)
@@ -261,7 +239,9 @@ where
         f: impl FnOnce(&<O::Inner as RegistryStruct>::Value) -> R,
     ) -> Option<R> {
         self.outer
-            .load_with(&O::wrap_key(key.clone()), |value| O::unwrap_ref(value).map(f))
+            .load_with(&O::wrap_key(key.clone()), |value| {
+                O::unwrap_ref(value).map(f)
+            })
             .flatten()
     }
 
@@ -283,12 +263,18 @@ where
         })
     }
 
-    fn range(&self, mut f: impl FnMut(&<O::Inner as RegistryStruct>::Key, &<O::Inner as RegistryStruct>::Value) -> bool) {
-        self.outer.range(|key, value| {
-            match (O::unwrap_key_ref(key), O::unwrap_ref(value)) {
+    fn range(
+        &self,
+        mut f: impl FnMut(
+            &<O::Inner as RegistryStruct>::Key,
+            &<O::Inner as RegistryStruct>::Value,
+        ) -> bool,
+    ) {
+        self.outer.range(
+            |key, value| match (O::unwrap_key_ref(key), O::unwrap_ref(value)) {
                 (Some(key), Some(value)) => f(key, value),
                 _ => true,
-            }
-        });
+            },
+        );
     }
 }

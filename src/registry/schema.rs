@@ -10,7 +10,7 @@ use std::hash::Hash;
 
 use super::error::{MissingFields, ValidationError};
 use super::field_info::FieldInfo;
-use super::place::Place;
+use super::place::Holds;
 use super::query::KeyQuery;
 
 /// A struct that derives `SyncRegistry`: its key and value enums, its fields' metadata, and how
@@ -31,9 +31,9 @@ pub trait RegistryStruct: Sized + 'static {
     /// The value enum: one variant per field, holding one value (one entry's for a `map` field,
     /// one inner value for a `nested` one).
     type Value: Clone + Debug + Send + Sync + 'static;
-    /// The generated registry type over the place `P` (a [`Nested`](crate::registry::Nested)
-    /// view; root registries are named by their own type).
-    type Registry<P: Place<Self>>;
+    /// The generated registry type over the place `P`: a [`Nested`](crate::registry::Nested)
+    /// view, for a nested field's accessor (root registries are named by their own type).
+    type Registry<P: Holds<Self>>;
 
     /// The struct's name.
     const NAME: &'static str;
@@ -74,6 +74,10 @@ pub trait RegistryStruct: Sized + 'static {
 
     /// The metadata of the leaf field that `key` belongs to.
     fn key_field(key: &Self::Key) -> &'static FieldInfo;
+
+    /// The registry type over `place`; used by the generated accessor of a nested field.
+    #[doc(hidden)]
+    fn registry_at<P: Holds<Self>>(place: P) -> Self::Registry<P>;
 }
 
 /// A struct whose every field has a value without being given one: a default, `None`, an empty

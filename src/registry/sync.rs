@@ -328,7 +328,9 @@ impl<S: RegistryStruct> RegistrySync<S> {
             .filter(|change| change.version() > after)
             .cloned()
             .collect();
-        let complete = changes.first().is_none_or(|first| first.version() == after + 1);
+        let complete = changes
+            .first()
+            .is_none_or(|first| first.version() == after + 1);
         (changes, complete)
     }
 

@@ -20,6 +20,8 @@ pub(crate) struct Field<'a> {
     pub(crate) attrs: FieldAttrs,
     /// The field's doc comment, forwarded to its variants and accessors.
     pub(crate) docs: Vec<&'a Attribute>,
+    /// The field's `#[deprecated]`, forwarded to its accessors.
+    pub(crate) deprecated: Vec<&'a Attribute>,
     /// Rust's own default field value (`field: T = expr`), kept as a registry default.
     pub(crate) language_default: Option<&'a syn::Expr>,
 }
@@ -28,10 +30,14 @@ pub(crate) struct Field<'a> {
 pub(crate) enum FieldKind<'a> {
     /// Not in the registry; rebuilt with `Default::default()`.
     Skip,
-    /// One entry.
-    Plain,
+    /// One entry that is always there.
+    Required,
+    /// An `Option<T>`: one entry of type `inner` while set.
+    Optional { inner: &'a Type },
     /// One entry per key of the `HashMap<K, V>` / `BTreeMap<K, V>`.
     Map { key: &'a Type, value: &'a Type },
+    /// The leaves of a struct that derives `SyncRegistry` too.
+    Nested,
 }
 
 impl<'a> Input<'a> {
@@ -87,6 +93,11 @@ impl<'a> Input<'a> {
                         .iter()
                         .filter(|attr| attr.path().is_ident("doc"))
                         .collect(),
+                    deprecated: field
+                        .attrs
+                        .iter()
+                        .filter(|attr| attr.path().is_ident("deprecated"))
+                        .collect(),
                     language_default: field.default.as_ref().map(|(_, expr)| expr),
                 })
             })
@@ -100,18 +111,31 @@ impl<'a> Input<'a> {
 }
 
 impl<'a> Field<'a> {
-    /// The kind the attributes ask for; `map` on a type that is not a map falls back to `Plain`
-    /// (validation reports it).
+    /// The kind the attributes and the type ask for; `map` on a type that is not a map falls
+    /// back to `Required` (validation reports it).
     pub(crate) fn kind(&self) -> FieldKind<'a> {
         if self.attrs.skip.is_some() {
             FieldKind::Skip
+        } else if self.attrs.nested.is_some() {
+            FieldKind::Nested
         } else if self.attrs.map.is_some() {
             match map_types(self.ty) {
                 Some((key, value)) => FieldKind::Map { key, value },
-                None => FieldKind::Plain,
+                None => FieldKind::Required,
             }
+        } else if let Some(inner) = option_type(self.ty) {
+            FieldKind::Optional { inner }
         } else {
-            FieldKind::Plain
+            FieldKind::Required
+        }
+    }
+
+    /// The type of one stored value: the field's, `T` of an `Option<T>`, `V` of a map.
+    pub(crate) fn stored_type(&self) -> &'a Type {
+        match self.kind() {
+            FieldKind::Optional { inner } => inner,
+            FieldKind::Map { value, .. } => value,
+            _ => self.ty,
         }
     }
 
@@ -153,6 +177,25 @@ pub(crate) fn map_types(ty: &Type) -> Option<(&Type, &Type)> {
     let key = types.next()?;
     let value = types.next()?;
     Some((key, value))
+}
+
+/// `T` of an `Option<T>` (any path ending in `Option`); an alias is not recognised.
+pub(crate) fn option_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(ty) if args.args.len() == 1 => Some(ty),
+        _ => None,
+    }
 }
 
 /// The span of a type, for errors that belong under it.

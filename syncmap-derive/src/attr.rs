@@ -17,8 +17,9 @@ pub(crate) struct StructAttrs {
     pub(crate) name: Option<Ident>,
     /// Path of the `syncmap` facade in generated code.
     pub(crate) krate: Option<Path>,
-    /// A `fn(&S) -> Result<(), E>` run before a whole struct or a batch is published.
-    pub(crate) validate: Option<Path>,
+    /// A `fn(&S) -> Result<(), E>` (a path or a closure) run before a whole struct or a batch
+    /// is published.
+    pub(crate) validate: Option<Expr>,
 }
 
 /// `#[registry(...)]` on a field; each keyword is kept for its span.
@@ -29,9 +30,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) rename: Option<LitStr>,
     pub(crate) map: Option<Span>,
     /// A `fn(&T) -> Result<(), E>` checking the field's value.
-    pub(crate) validate: Option<Path>,
+    pub(crate) validate: Option<Expr>,
     /// Redacted in every generated `Debug`.
     pub(crate) secret: Option<Span>,
+    pub(crate) nested: Option<Span>,
 }
 
 /// `default` (the type's `Default`) or `default = EXPR`.
@@ -42,7 +44,7 @@ pub(crate) struct FieldDefault {
 }
 
 const STRUCT_KEYS: &str = "`name`, `crate` or `validate`";
-const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `validate` or `secret`";
+const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `nested`, `validate` or `secret`";
 
 pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut out = StructAttrs::default();
@@ -66,7 +68,7 @@ pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
                     }
                 }
             } else if key.is_ident("validate") {
-                if let Some(path) = parse_value(cx, key, input, |input| input.parse::<Path>()) {
+                if let Some(path) = parse_value(cx, key, input, parse_validator) {
                     set_once(cx, key, &mut out.validate, path);
                 }
             } else {
@@ -113,8 +115,12 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     set_once(cx, key, &mut out.map, span);
                 }
             } else if key.is_ident("validate") {
-                if let Some(path) = parse_value(cx, key, input, |input| input.parse::<Path>()) {
+                if let Some(path) = parse_value(cx, key, input, parse_validator) {
                     set_once(cx, key, &mut out.validate, path);
+                }
+            } else if key.is_ident("nested") {
+                if flag(cx, key, input) {
+                    set_once(cx, key, &mut out.nested, span);
                 }
             } else if key.is_ident("secret") {
                 if flag(cx, key, input) {
@@ -193,6 +199,19 @@ fn parse_value<T>(
             cx.syn_error(err);
             None
         }
+    }
+}
+
+/// A validator: a path to a function, or a closure.
+fn parse_validator(input: ParseStream<'_>) -> syn::Result<Expr> {
+    let expr: Expr = input.parse()?;
+    match &expr {
+        Expr::Path(_) | Expr::Closure(_) => Ok(expr),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`validate` expects a path to a function or a closure, such as \
+             `validate = check_port` or `validate = |value| ...`",
+        )),
     }
 }
 

@@ -31,6 +31,7 @@ pub(crate) fn expand(input: &DeriveInput, name: Option<&Ident>) -> TokenStream {
     let phantom = quote!(::core::marker::PhantomData<fn() -> (#(#used,)*)>);
     let mut registry_generics = generics.clone();
     registry_generics.params.push(syn::parse_quote!(M = ()));
+    registry_generics.params.push(syn::parse_quote!(P = ()));
     let stub = |ident: &Ident, generics: &syn::Generics, phantom: TokenStream| {
         quote! {
             #[doc = "Not generated: `#[derive(SyncRegistry)]` failed on this struct."]
@@ -43,18 +44,11 @@ pub(crate) fn expand(input: &DeriveInput, name: Option<&Ident>) -> TokenStream {
     let registry = stub(
         &names.registry,
         &registry_generics,
-        quote!(#phantom, ::core::marker::PhantomData<M>),
+        quote!(#phantom, ::core::marker::PhantomData<(M, P)>),
     );
-    let batch = stub(&names.batch, generics, phantom.clone());
-    let no_generics = syn::Generics::default();
-    let key_error = stub(&names.key_error, &no_generics, quote!());
-    let missing = stub(&names.missing_fields, &no_generics, quote!());
     quote! {
         #key
         #value
         #registry
-        #batch
-        #key_error
-        #missing
     }
 }

@@ -12,9 +12,6 @@ pub(crate) struct TypeNames {
     pub(crate) key: Ident,
     pub(crate) value: Ident,
     pub(crate) registry: Ident,
-    pub(crate) key_error: Ident,
-    pub(crate) missing_fields: Ident,
-    pub(crate) batch: Ident,
 }
 
 impl TypeNames {
@@ -25,27 +22,9 @@ impl TypeNames {
             key: format_ident!("{}Key", base, span = span),
             value: format_ident!("{}Value", base, span = span),
             registry: format_ident!("{}Registry", base, span = span),
-            key_error: format_ident!("{}KeyError", base, span = span),
-            missing_fields: format_ident!("{}MissingFields", base, span = span),
-            batch: format_ident!("{}Batch", base, span = span),
         }
     }
 }
-
-/// Methods of every registry; a field whose accessor would take one of these names is refused.
-pub(crate) const REGISTRY_METHODS: &[&str] = &[
-    "new",
-    "with_map",
-    "map",
-    "into_map",
-    "load_struct",
-    "store_struct",
-    "snapshot",
-    "update",
-    "version",
-    "wait_for_change",
-    "subscribe",
-];
 
 /// `timeout_secs` -> `TimeoutSecs`: the field's variant in the key and value enums.
 pub(crate) fn variant_ident(field: &Field<'_>) -> Ident {
@@ -62,86 +41,121 @@ pub(crate) fn variant_ident(field: &Field<'_>) -> Ident {
     if !camel.starts_with(|c: char| c.is_alphabetic()) {
         camel.insert_str(0, "Field");
     }
+    // `self_` would be `Self`, a keyword.
+    if camel == "Self" {
+        camel.push('_');
+    }
     Ident::new(&camel, field.ident.span())
 }
 
-/// The accessors of a field, named `{field}`, `{field}_with` or `{verb}_{field}`.
-pub(crate) struct Accessors {
-    pub(crate) get: Ident,
-    pub(crate) get_with: Ident,
-    pub(crate) contains: Ident,
-    pub(crate) store: Ident,
-    pub(crate) swap: Ident,
-    pub(crate) delete: Ident,
-    pub(crate) load_and_delete: Ident,
-    pub(crate) load_or_store: Ident,
-    pub(crate) load_or_store_with: Ident,
-    pub(crate) compare_and_swap: Ident,
-    pub(crate) compare_and_delete: Ident,
-    pub(crate) update: Ident,
-    /// `map` fields only.
-    pub(crate) range: Option<Ident>,
-    /// Plain fields with `#[registry(validate = ...)]` only.
-    pub(crate) try_store: Option<Ident>,
+/// One generated accessor.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Get,
+    GetWith,
+    Contains,
+    Store,
+    TryStore,
+    Swap,
+    Delete,
+    LoadAndDelete,
+    LoadOrStore,
+    LoadOrStoreWith,
+    CompareAndSwap,
+    Update,
+    Range,
+    Len,
 }
 
-impl Accessors {
-    pub(crate) fn new(field: &Field<'_>) -> Self {
-        let raw = field.ident;
-        let name = raw.unraw();
-        let span = raw.span();
-        let prefixed = |verb: &str| format_ident!("{}_{}", verb, name, span = span);
-        Accessors {
-            // The getter keeps `r#` so a keyword field (`r#type`) stays a valid method name.
-            get: raw.clone(),
-            get_with: format_ident!("{}_with", name, span = span),
-            contains: prefixed("contains"),
-            store: prefixed("store"),
-            swap: prefixed("swap"),
-            delete: prefixed("delete"),
-            load_and_delete: prefixed("load_and_delete"),
-            load_or_store: prefixed("load_or_store"),
-            load_or_store_with: format_ident!("load_or_store_{}_with", name, span = span),
-            compare_and_swap: prefixed("compare_and_swap"),
-            compare_and_delete: prefixed("compare_and_delete"),
-            update: prefixed("update"),
-            range: match field.kind() {
-                FieldKind::Map { .. } => Some(prefixed("range")),
-                _ => None,
-            },
-            try_store: match field.kind() {
-                FieldKind::Plain if field.attrs.validate.is_some() => Some(prefixed("try_store")),
-                _ => None,
-            },
-        }
+/// The accessors a field of this kind gets.
+pub(crate) fn ops(field: &Field<'_>) -> Vec<Op> {
+    use Op::*;
+    let validated = field.attrs.validate.is_some();
+    let mut ops = match field.kind() {
+        FieldKind::Skip => vec![],
+        FieldKind::Nested => vec![Get],
+        FieldKind::Required => vec![Get, GetWith, Store, Swap, CompareAndSwap, Update],
+        FieldKind::Optional { .. } => vec![
+            Get,
+            GetWith,
+            Contains,
+            Store,
+            Swap,
+            Delete,
+            LoadAndDelete,
+            LoadOrStore,
+            LoadOrStoreWith,
+            CompareAndSwap,
+            Update,
+        ],
+        FieldKind::Map { .. } => vec![
+            Get,
+            GetWith,
+            Contains,
+            Store,
+            Swap,
+            Delete,
+            LoadAndDelete,
+            LoadOrStore,
+            LoadOrStoreWith,
+            CompareAndSwap,
+            Update,
+            Range,
+            Len,
+        ],
+    };
+    if validated
+        && matches!(
+            field.kind(),
+            FieldKind::Required | FieldKind::Optional { .. }
+        )
+    {
+        ops.push(TryStore);
     }
+    ops
+}
 
-    pub(crate) fn all(&self) -> impl Iterator<Item = &Ident> {
-        [
-            &self.get,
-            &self.get_with,
-            &self.contains,
-            &self.store,
-            &self.swap,
-            &self.delete,
-            &self.load_and_delete,
-            &self.load_or_store,
-            &self.load_or_store_with,
-            &self.compare_and_swap,
-            &self.compare_and_delete,
-            &self.update,
-        ]
-        .into_iter()
-        .chain(&self.range)
-        .chain(&self.try_store)
+/// The accessor's name: `{field}`, `{field}_with`, `{field}_len` or `{verb}_{field}`.
+pub(crate) fn accessor(field: &Field<'_>, op: Op) -> Ident {
+    let raw = field.ident;
+    let name = raw.unraw();
+    let span = raw.span();
+    let prefixed = |verb: &str| format_ident!("{}_{}", verb, name, span = span);
+    match op {
+        // The getter keeps `r#` so a keyword field (`r#type`) stays a valid method name.
+        Op::Get => raw.clone(),
+        Op::GetWith => format_ident!("{}_with", name, span = span),
+        Op::Len => format_ident!("{}_len", name, span = span),
+        Op::Contains => prefixed("contains"),
+        Op::Store => prefixed("store"),
+        Op::TryStore => prefixed("try_store"),
+        Op::Swap => prefixed("swap"),
+        Op::Delete => prefixed("delete"),
+        Op::LoadAndDelete => prefixed("load_and_delete"),
+        Op::LoadOrStore => prefixed("load_or_store"),
+        Op::LoadOrStoreWith => format_ident!("load_or_store_{}_with", name, span = span),
+        Op::CompareAndSwap => prefixed("compare_and_swap"),
+        Op::Update => prefixed("update"),
+        Op::Range => prefixed("range"),
     }
 }
 
-/// The name a type parameter may take without clashing with the struct's own parameters.
-pub(crate) fn map_param(generics: &syn::Generics) -> Ident {
-    let taken = |name: &str| generics.type_params().any(|param| param.ident == name);
-    let name = ["M", "Map", "__SyncRegistryMap"]
-        .into_iter()
-        .find(|name| !taken(name));
-    Ident::new(name.unwrap_or("__SyncRegistryMap_"), Span::call_site())
+/// A name for a generated type parameter that none of the struct's own parameters has:
+/// `preferred`, else `__Syncmap{preferred}`, with `_` appended until free.
+pub(crate) fn fresh_param(generics: &syn::Generics, preferred: &str) -> Ident {
+    let taken = |name: &str| {
+        generics.params.iter().any(|param| match param {
+            syn::GenericParam::Type(param) => param.ident == name,
+            syn::GenericParam::Const(param) => param.ident == name,
+            syn::GenericParam::Lifetime(_) => false,
+        })
+    };
+    let mut name = preferred.to_owned();
+    if taken(&name) {
+        name = format!("__Syncmap{preferred}");
+    }
+    while taken(&name) {
+        name.push('_');
+    }
+    Ident::new(&name, Span::call_site())
 }

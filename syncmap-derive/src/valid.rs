@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 
 use crate::ast::{self, Field, Input};
 use crate::ctxt::Ctxt;
-use crate::naming::{self, Accessors};
+use crate::naming;
 
 pub(crate) fn validate(cx: &Ctxt, input: &Input<'_>) {
     for param in &input.original.generics.params {
@@ -60,6 +60,39 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
         }
         return;
     }
+    if let Some(nested) = attrs.nested {
+        let refuse = |what: &str, why: &str| {
+            cx.error_at(
+                nested,
+                format!("`nested` cannot be used with `{what}`: {why}"),
+            );
+        };
+        if attrs.map.is_some() {
+            refuse("map", "a field is either a map or a nested struct");
+        }
+        if attrs.default.is_some() {
+            refuse("default", "a nested struct takes its fields' own defaults");
+        }
+        if attrs.secret.is_some() {
+            refuse(
+                "secret",
+                "mark the nested struct's secret fields `secret` instead",
+            );
+        }
+        if attrs.validate.is_some() {
+            refuse("validate", "give the nested struct a validator of its own");
+        }
+        return;
+    }
+    if let (Some(default), Some(_)) = (&attrs.default, ast::option_type(field.ty)) {
+        if attrs.map.is_none() {
+            cx.error_at(
+                default.keyword,
+                "`default` cannot be used on an `Option` field: an optional field is unset \
+                 (`None`) by default",
+            );
+        }
+    }
     if attrs.map.is_some() {
         if let Some(default) = &attrs.default {
             cx.error_at(
@@ -99,10 +132,7 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
 fn validate_names(cx: &Ctxt, input: &Input<'_>) {
     let mut key_names = HashMap::new();
     let mut variants = HashMap::new();
-    let mut methods: HashMap<String, String> = naming::REGISTRY_METHODS
-        .iter()
-        .map(|method| (method.to_string(), String::new()))
-        .collect();
+    let mut methods: HashMap<String, String> = HashMap::new();
     for field in input
         .fields
         .iter()
@@ -123,17 +153,12 @@ fn validate_names(cx: &Ctxt, input: &Input<'_>) {
                 format!("fields `{first}` and `{field_name}` would both be the key variant `{variant}`; rename one of the fields"),
             );
         }
-        for method in Accessors::new(field).all() {
-            let method = method.unraw().to_string();
+        for op in naming::ops(field) {
+            let method = naming::accessor(field, op).unraw().to_string();
             if let Some(owner) = methods.insert(method.clone(), field_name.clone()) {
-                let clash = if owner.is_empty() {
-                    "a method every registry has".to_owned()
-                } else {
-                    format!("an accessor of field `{owner}`")
-                };
                 cx.fatal_spanned_by(
                     field.ident,
-                    format!("field `{field_name}` would generate the accessor `{method}`, which is {clash}; rename the field"),
+                    format!("field `{field_name}` would generate the accessor `{method}`, which is an accessor of field `{owner}`; rename one of the fields"),
                 );
                 break;
             }
