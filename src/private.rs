@@ -11,7 +11,7 @@ pub use core::convert::{Infallible, Into};
 pub use core::default::Default;
 pub use core::fmt;
 pub use core::hash::{Hash, Hasher};
-pub use core::iter::{IntoIterator, Iterator};
+pub use core::iter::{FromIterator, IntoIterator, Iterator};
 pub use core::marker::{PhantomData, Send, Sync};
 pub use core::ops::{FnMut, FnOnce};
 pub use core::option::Option::{self, None, Some};
@@ -55,7 +55,7 @@ pub const fn assert_nested<T: RegistryStruct>() {}
 
 /// Checks that the generated name `Name` is the type generated for `S`: a user type of the same
 /// name makes this fail with a message that names the fix.
-pub const fn assert_generated<S: RegistryStruct, T: GeneratedFor<S>>() {}
+pub const fn assert_generated<S, T: GeneratedFor<S>>() {}
 
 /// Implemented for the key enum, the value enum and the registry generated for `S`.
 #[diagnostic::on_unimplemented(

@@ -419,9 +419,9 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
 pub fn validate_field<T>(
     path: &str,
     value: &T,
-    check: impl FnOnce(&mut super::error::ValidationError, &str, &T),
+    check: impl FnOnce(&T, &mut super::error::ValidationError, &str),
 ) -> Result<(), super::error::ValidationError> {
     let mut errors = super::error::ValidationError::default();
-    check(&mut errors, path, value);
+    check(value, &mut errors, path);
     errors.into_result()
 }

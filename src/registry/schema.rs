@@ -102,6 +102,11 @@ pub trait FieldAt<const I: usize>: RegistryStruct {
     fn unwrap_ref(value: &Self::Value) -> Option<&Self::Type>;
     /// The field's declared default, if it has one.
     fn default_value() -> Option<Self::Type>;
+    /// Runs the field's `#[registry(validate = ...)]` on `value`, recording a failure under
+    /// `path`; does nothing for a field without one.
+    fn check(value: &Self::Type, errors: &mut ValidationError, path: &str) {
+        let _ = (value, errors, path);
+    }
 }
 
 /// Field number `I` of a struct, a `map` field: its entries' keys and values in and out of the

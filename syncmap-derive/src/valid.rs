@@ -22,6 +22,13 @@ pub(crate) fn validate(cx: &Ctxt, input: &Input<'_>) {
     for field in &input.fields {
         validate_attrs(cx, field);
     }
+    if input.fields.iter().all(|field| field.attrs.skip.is_some()) {
+        cx.fatal_spanned_by(
+            &input.original.ident,
+            "SyncRegistry needs at least one field that is not `skip`ped: a registry of no \
+             fields holds nothing",
+        );
+    }
     validate_names(cx, input);
 }
 

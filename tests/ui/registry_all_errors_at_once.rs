@@ -1,6 +1,6 @@
 // Every bad attribute is reported in one run, each under its own token, and the user's code that
 // uses the registry adds no error of its own: the registry is still generated.
-use syncmap::SyncRegistry;
+use syncmap::{Registry, SyncRegistry};
 
 #[derive(SyncRegistry)]
 #[registry(nmae = Settings)]
@@ -14,8 +14,13 @@ struct Config {
 }
 
 fn main() {
-    let config = ConfigRegistry::new();
+    let config = ConfigRegistry::new(Config {
+        port: 8080,
+        host: String::new(),
+        scratch: Vec::new(),
+    })
+    .unwrap();
     config.store_port(80);
     config.store_host("localhost".to_owned());
-    let _ = config.load_struct();
+    let _ = Registry::snapshot(&config);
 }

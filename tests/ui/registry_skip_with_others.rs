@@ -4,6 +4,7 @@ use syncmap::SyncRegistry;
 
 #[derive(SyncRegistry)]
 struct Config {
+    port: u16,
     #[registry(skip, default = 1)]
     retries: u8,
     #[registry(skip, map)]

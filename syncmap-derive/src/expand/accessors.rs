@@ -17,7 +17,7 @@ impl Gen<'_> {
         let struct_ty = self.struct_ty();
         let m = &self.map_param;
         let pl = &self.place_param;
-        let ty_params: Vec<_> = self.generics().type_params().map(|p| &p.ident).collect();
+        let ty_params = self.param_args();
         let mut generics = self.generics().clone();
         generics.params.push(syn::parse_quote!(#m));
         generics.params.push(syn::parse_quote!(#pl));
@@ -57,17 +57,12 @@ impl Gen<'_> {
         let ops = naming::ops(f.field);
         let name = |op| naming::accessor(f.field, op);
         let partial_eq = |ty: &syn::Type| super::lenient(ty, quote!(#p::PartialEq));
-        let validate_call = f.field.attrs.validate.as_ref().map(|validator| {
+        let validate_call = {
             let path = f.field.key_name();
-            match validator {
-                syn::Expr::Closure(_) => quote! {
-                    #p::validate_field(#path, &value, |errors, path, value| #p::run_validator(errors, path, value, #validator))?;
-                },
-                _ => quote! {
-                    #p::validate_field(#path, &value, |errors, path, value| #p::run_path_validator(errors, path, value, #validator))?;
-                },
+            quote! {
+                #p::validate_field(#path, &value, <#struct_ty as #p::FieldAt<#index>>::check)?;
             }
-        });
+        };
         let mut out = TokenStream::new();
         match f.kind {
             FieldKind::Required => {

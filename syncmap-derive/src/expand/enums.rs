@@ -182,7 +182,7 @@ impl Gen<'_> {
             }
 
             #[automatically_derived]
-            impl #impl_generics #p::GeneratedFor<#struct_ident #ty_generics> for #key_ty #where_clause {}
+            impl #impl_generics #p::GeneratedFor<#struct_ident #ty_generics> for #key_ty #user_where {}
         }
     }
 
@@ -262,7 +262,7 @@ impl Gen<'_> {
             }
 
             #[automatically_derived]
-            impl #impl_generics #p::GeneratedFor<#struct_ident #ty_generics> for #value_ty #where_clause {}
+            impl #impl_generics #p::GeneratedFor<#struct_ident #ty_generics> for #value_ty #user_where {}
         }
     }
 }

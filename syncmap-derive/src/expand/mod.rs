@@ -106,6 +106,19 @@ impl Gen<'_> {
         quote!(#ident #ty_generics)
     }
 
+    /// The struct's parameters as arguments, types and consts in order: `T, N`.
+    pub(crate) fn param_args(&self) -> Vec<&Ident> {
+        self.generics()
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Type(param) => Some(&param.ident),
+                syn::GenericParam::Const(param) => Some(&param.ident),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect()
+    }
+
     /// The attributes every generated item carries: none of its code is the user's to lint.
     pub(crate) fn allows() -> TokenStream {
         quote! {
@@ -126,6 +139,8 @@ impl Gen<'_> {
         for f in &self.fields {
             match f.kind {
                 FieldKind::Map { key, value } => {
+                    let ty = f.field.ty;
+                    predicates.push(lenient(ty, quote!(#krate::__private::FromIterator<(#key, #value)> + #krate::__private::IntoIterator<Item = (#key, #value)>)));
                     predicates.push(lenient(key, quote!(#krate::__private::Clone + #krate::__private::Eq + #krate::__private::Hash + #krate::__private::Send + #krate::__private::Sync + 'static)));
                     predicates.push(lenient(value, stored_bound(krate)));
                 }

@@ -42,7 +42,7 @@ impl Gen<'_> {
         let value_ty = self.with_params(&self.names.value);
         let registry = &self.names.registry;
         let (impl_generics, _, _) = self.generics().split_for_impl();
-        let ty_params: Vec<_> = self.generics().type_params().map(|p| &p.ident).collect();
+        let ty_params = self.param_args();
         let where_clause = self.where_clause(&[]);
         let allows = Self::allows();
         let place = &self.place_param;
@@ -146,10 +146,8 @@ impl Gen<'_> {
             let key_name = f.field.key_name();
             match f.kind {
                 FieldKind::Required => {
-                    let fallback = match self.default_expr(f) {
-                        Some(expr) => quote!(#p::Some(#expr)),
-                        None => quote!(#p::None),
-                    };
+                    let index = f.index;
+                    let fallback = quote!(<Self as #p::FieldAt<#index>>::default_value());
                     quote! {
                         let #ident = match #ident {
                             #p::Some(value) => #p::Some(value),
@@ -205,21 +203,21 @@ impl Gen<'_> {
         });
 
         let field_validators = self.fields.iter().filter_map(|f| {
-            let validator = f.field.attrs.validate.as_ref()?;
+            f.field.attrs.validate.as_ref()?;
             let ident = f.field.ident;
             let path = f.field.key_name();
-            let run = |value: TokenStream| match validator {
-                syn::Expr::Closure(_) => {
-                    quote!(#p::run_validator(&mut errors, #path, #value, #validator);)
-                }
-                _ => quote!(#p::run_path_validator(&mut errors, #path, #value, #validator);),
-            };
+            let index = f.index;
             Some(match f.kind {
-                FieldKind::Optional { .. } => {
-                    let call = run(quote!(value));
-                    quote!(if let #p::Some(value) = &self.#ident { #call })
-                }
-                _ => run(quote!(&self.#ident)),
+                FieldKind::Required => quote! {
+                    <Self as #p::FieldAt<#index>>::check(&self.#ident, &mut errors, #path);
+                },
+                FieldKind::Optional { .. } => quote! {
+                    if let #p::Some(value) = &self.#ident {
+                        <Self as #p::FieldAt<#index>>::check(value, &mut errors, #path);
+                    }
+                },
+                // Refused by validation.
+                _ => return None,
             })
         });
         let nested_validators = self
@@ -384,6 +382,17 @@ impl Gen<'_> {
         match f.kind {
             FieldKind::Required | FieldKind::Optional { .. } => {
                 let ty = f.field.stored_type();
+                let check = f.field.attrs.validate.as_ref().map(|validator| {
+                    let run = match validator {
+                        syn::Expr::Closure(_) => quote!(#p::run_validator(errors, path, value, #validator)),
+                        _ => quote!(#p::run_path_validator(errors, path, value, #validator)),
+                    };
+                    quote! {
+                        fn check(value: &#ty, errors: &mut #p::ValidationError, path: &str) {
+                            #run;
+                        }
+                    }
+                });
                 let default = match (&f.kind, self.default_expr(f)) {
                     (FieldKind::Required, Some(expr)) => quote!(#p::Some(#expr)),
                     _ => quote!(#p::None),
@@ -406,6 +415,7 @@ impl Gen<'_> {
                             match value { #value_ty::#variant(value) => #p::Some(value), #wildcard }
                         }
                         fn default_value() -> #p::Option<#ty> { #default }
+                        #check
                     }
                 }
             }
@@ -484,10 +494,18 @@ impl Gen<'_> {
                     quote!(<#ty as #p::Defaults>::defaults())
                 }
                 FieldKind::Required => {
-                    let f = self.fields.iter().find(|f| f.field.ident == ident);
-                    match f.and_then(|f| self.default_expr(f)) {
-                        Some(expr) => expr,
-                        None => return quote!(),
+                    let Some(f) = self.fields.iter().find(|f| f.field.ident == ident) else {
+                        return quote!();
+                    };
+                    if self.default_expr(f).is_none() {
+                        return quote!();
+                    }
+                    let index = f.index;
+                    quote! {
+                        match <Self as #p::FieldAt<#index>>::default_value() {
+                            #p::Some(value) => value,
+                            #p::None => ::core::unreachable!("a declared default"),
+                        }
                     }
                 }
             };
