@@ -3,7 +3,7 @@
 #![deny(missing_docs, missing_debug_implementations, warnings)]
 
 use std::collections::BTreeMap;
-use syncmap::SyncRegistry;
+use syncmap::{Registry, SecretString, SyncRegistry};
 
 /// Settings are valid when there are retries.
 fn check_settings(settings: &Settings) -> Result<(), String> {
@@ -32,7 +32,7 @@ pub struct Settings {
     pub port: u16,
     /// The password, never printed.
     #[registry(secret, default)]
-    pub password: String,
+    pub password: SecretString,
     /// Retries before giving up.
     #[registry(default = 3)]
     pub retries: u8,
@@ -49,24 +49,34 @@ pub struct Settings {
 
 /// A generic one.
 #[derive(SyncRegistry, Debug)]
-pub struct Holder<T: Clone> {
+pub struct Holder<T: Clone + Send + Sync + 'static> {
     /// The held value.
     pub value: T,
 }
 
 fn main() {
-    let settings = SettingsRegistry::new();
+    let settings = SettingsRegistry::new(Settings {
+        port: 8080,
+        password: SecretString::from("hunter2"),
+        retries: 3,
+        quotas: BTreeMap::new(),
+        scratch: Vec::new(),
+        debug: false,
+    })
+    .unwrap();
     assert!(settings.try_store_port(1).is_err());
-    settings.store_port(8080);
+    settings.store_port(9090);
     settings
-        .update(|batch| {
-            batch.store_debug(true).store_password("secret".to_owned());
+        .update(|s| {
+            s.debug = true;
+            s.password = SecretString::from("swordfish");
         })
         .unwrap();
-    assert!(!format!("{settings:?}").contains("secret"));
+    assert!(!format!("{settings:?}").contains("swordfish"));
+    assert!(settings.update(|s| s.retries = 0).is_err());
     settings.store_quotas("a".to_owned(), 10);
     assert_eq!(settings.retries(), 3);
-    let holder = HolderRegistry::<u8>::new();
+    let holder = HolderRegistry::<u8>::new(Holder { value: 0 }).unwrap();
     holder.store_value(1);
-    assert_eq!(holder.value(), Some(1));
+    assert_eq!(holder.value(), 1);
 }

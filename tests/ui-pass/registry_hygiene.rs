@@ -3,7 +3,7 @@
 // a deprecated field; all under the strictest lints.
 #![deny(warnings, missing_docs)]
 #![deny(clippy::all, clippy::pedantic, clippy::nursery)]
-#![allow(clippy::struct_field_names)] // the field names below are the point
+#![allow(clippy::struct_field_names, non_snake_case)] // the field names below are the point
 //! Hygiene.
 
 use std::collections::HashMap;

@@ -22,7 +22,7 @@ impl Gen<'_> {
         generics.params.push(syn::parse_quote!(#m));
         generics.params.push(syn::parse_quote!(#pl));
         let (impl_generics, _, _) = generics.split_for_impl();
-        let where_clause = self.where_clause(&[quote!(#pl: #p::Holds<#struct_ty>)]);
+        let where_clause = self.where_with_struct(&[quote!(#pl: #p::Holds<#struct_ty>)]);
         let allows = Self::allows();
         let methods = self.fields.iter().map(|f| self.field_accessors(f));
         quote! {

@@ -100,10 +100,26 @@ impl Gen<'_> {
         quote!(#ident #ty_generics)
     }
 
-    /// A generated type with the struct's parameters: `ServerConfigKey<T>`.
+    /// A generated type with the struct's parameters, in turbofish form so that it serves in
+    /// patterns and expressions as well as types: `ServerConfigKey::<T>`.
     pub(crate) fn with_params(&self, ident: &Ident) -> TokenStream {
         let (_, ty_generics, _) = self.generics().split_for_impl();
-        quote!(#ident #ty_generics)
+        let turbofish = ty_generics.as_turbofish();
+        quote!(#ident #turbofish)
+    }
+
+    /// Whether `ty` names one of the struct's parameters (its checks then belong to the user's
+    /// bounds, not to the field).
+    pub(crate) fn mentions_param(&self, ty: &Type) -> bool {
+        let params: Vec<String> = self.param_args().iter().map(ToString::to_string).collect();
+        fn walk(tokens: TokenStream, params: &[String]) -> bool {
+            tokens.into_iter().any(|tt| match tt {
+                proc_macro2::TokenTree::Ident(ident) => params.contains(&ident.to_string()),
+                proc_macro2::TokenTree::Group(group) => walk(group.stream(), params),
+                _ => false,
+            })
+        }
+        walk(ty.to_token_stream(), &params)
     }
 
     /// The struct's parameters as arguments, types and consts in order: `T, N`.
@@ -122,7 +138,7 @@ impl Gen<'_> {
     /// The attributes every generated item carries: none of its code is the user's to lint.
     pub(crate) fn allows() -> TokenStream {
         quote! {
-            #[allow(deprecated, unused_qualifications, non_camel_case_types, clippy::all,
+            #[allow(deprecated, unused_qualifications, non_camel_case_types, non_snake_case, clippy::all,
                 clippy::pedantic, clippy::nursery)]
         }
     }
@@ -160,6 +176,30 @@ impl Gen<'_> {
         quote!(where #(#predicates,)*)
     }
 
+    /// [`where_clause`](Self::where_clause), plus the struct's own `RegistryStruct` (lenient
+    /// too), for the impls that name the runtime's types over the struct.
+    ///
+    /// Only for a struct without parameters: on a generic one, the bound would hide the impl's
+    /// associated types behind the where clause.
+    pub(crate) fn where_with_struct(&self, extra: &[TokenStream]) -> TokenStream {
+        let krate = &self.krate;
+        let struct_ty = self.struct_ty();
+        let mut extra = extra.to_vec();
+        if self.generics().params.is_empty() {
+            extra.push(lenient(
+                struct_ty,
+                quote!(#krate::__private::RegistryStruct),
+            ));
+        }
+        self.where_clause(&extra)
+    }
+
+    /// The local a field's value is bound to in generated bodies, so that no field name can
+    /// shadow the body's own names.
+    pub(crate) fn local(field: &Field<'_>) -> Ident {
+        quote::format_ident!("__field_{}", syn::ext::IdentExt::unraw(field.ident))
+    }
+
     /// The hidden variant a generic struct's enums carry so that every parameter is used.
     pub(crate) fn phantom_variant(&self) -> Option<TokenStream> {
         let krate = &self.krate;
@@ -185,7 +225,7 @@ impl Gen<'_> {
     /// reported under the field.
     fn field_type_checks(&self) -> TokenStream {
         let krate = &self.krate;
-        let checks = self.fields.iter().map(|f| {
+        let checks = self.fields.iter().filter(|f| !self.mentions_param(f.field.ty)).map(|f| {
             let ty = f.field.ty;
             let span = crate::ast::type_span(ty);
             let mut out = TokenStream::new();

@@ -85,7 +85,7 @@ impl Gen<'_> {
         });
 
         let sinks = self.fields.iter().map(|f| {
-            let ident = f.field.ident;
+            let ident = Self::local(f.field);
             let variant = &f.variant;
             match f.kind {
                 FieldKind::Required => {
@@ -113,6 +113,7 @@ impl Gen<'_> {
             }
         });
         let all_idents: Vec<_> = self.input.fields.iter().map(|f| f.ident).collect();
+        let all_locals: Vec<_> = self.input.fields.iter().map(|f| Self::local(f)).collect();
         let stored_idents: Vec<_> = self.fields.iter().map(|f| f.field.ident).collect();
         let skipped: Vec<_> = self
             .input
@@ -121,9 +122,17 @@ impl Gen<'_> {
             .filter(|f| matches!(f.kind(), FieldKind::Skip))
             .map(|f| f.ident)
             .collect();
+        let skipped_locals: Vec<_> = self
+            .input
+            .fields
+            .iter()
+            .filter(|f| matches!(f.kind(), FieldKind::Skip))
+            .map(|f| Self::local(f))
+            .collect();
+        let stored_locals: Vec<_> = self.fields.iter().map(|f| Self::local(f.field)).collect();
 
         let collectors = self.fields.iter().map(|f| {
-            let ident = f.field.ident;
+            let ident = Self::local(f.field);
             match f.kind {
                 FieldKind::Required | FieldKind::Optional { .. } => {
                     quote!(let mut #ident = #p::None;)
@@ -132,7 +141,7 @@ impl Gen<'_> {
             }
         });
         let collect_arms = self.fields.iter().map(|f| {
-            let ident = f.field.ident;
+            let ident = Self::local(f.field);
             let variant = &f.variant;
             match f.kind {
                 FieldKind::Required | FieldKind::Optional { .. } => {
@@ -142,7 +151,7 @@ impl Gen<'_> {
             }
         });
         let finishers = self.fields.iter().map(|f| {
-            let ident = f.field.ident;
+            let ident = Self::local(f.field);
             let key_name = f.field.key_name();
             match f.kind {
                 FieldKind::Required => {
@@ -178,10 +187,10 @@ impl Gen<'_> {
                 FieldKind::Skip => quote!(),
             }
         });
-        let some_patterns = stored_idents.iter().map(|ident| quote!(#p::Some(#ident)));
+        let some_patterns = stored_locals.iter().map(|local| quote!(#p::Some(#local)));
         let phantom_arm = self
             .phantom_variant()
-            .map(|_| quote!((#key_ty::__Phantom(__never, _), _) | (_, #value_ty::__Phantom(__never, _)) => match *__never {},));
+            .map(|_| quote!((#key_ty::__Phantom(__never, _), _) | (_, #value_ty::__Phantom(__never, _)) => match __never {},));
 
         let eq_arms = self.fields.iter().map(|f| {
             let variant = &f.variant;
@@ -304,8 +313,8 @@ impl Gen<'_> {
                 const FIELDS: &'static [#p::FieldInfo] = &[#(#infos),*];
 
                 fn into_entries(self, sink: &mut dyn #p::FnMut(Self::Key, Self::Value)) {
-                    let Self { #(#all_idents,)* .. } = self;
-                    #( let _ = #skipped; )*
+                    let Self { #(#all_idents: #all_locals,)* .. } = self;
+                    #( let _ = #skipped_locals; )*
                     #(#sinks)*
                 }
 
@@ -322,11 +331,11 @@ impl Gen<'_> {
                     }
                     let mut missing: #p::Vec<#p::String> = #p::Vec::new();
                     #(#finishers)*
-                    let (#(#some_patterns,)*) = (#(#stored_idents,)*) else {
+                    let (#(#some_patterns,)*) = (#(#stored_locals,)*) else {
                         return #p::Err(#p::MissingFields::new(missing));
                     };
                     #p::Ok(Self {
-                        #(#stored_idents,)*
+                        #(#stored_idents: #stored_locals,)*
                         #(#skipped: #p::Default::default(),)*
                     })
                 }
@@ -361,7 +370,7 @@ impl Gen<'_> {
                 }
 
                 fn registry_at<#place: #p::Holds<Self>>(place: #place) -> Self::Registry<#place> {
-                    #registry { place, backend: #p::PhantomData }
+                    #registry::<#(#ty_params,)* (), #place> { place, backend: #p::PhantomData }
                 }
             }
         }
@@ -374,7 +383,7 @@ impl Gen<'_> {
         let key_ty = self.with_params(&self.names.key);
         let value_ty = self.with_params(&self.names.value);
         let (impl_generics, _, _) = self.generics().split_for_impl();
-        let where_clause = self.where_clause(&[]);
+        let where_clause = self.where_with_struct(&[]);
         let allows = Self::allows();
         let variant = &f.variant;
         let index = f.index;
@@ -384,7 +393,9 @@ impl Gen<'_> {
                 let ty = f.field.stored_type();
                 let check = f.field.attrs.validate.as_ref().map(|validator| {
                     let run = match validator {
-                        syn::Expr::Closure(_) => quote!(#p::run_validator(errors, path, value, #validator)),
+                        syn::Expr::Closure(_) => {
+                            quote!(#p::run_validator(errors, path, value, #validator))
+                        }
                         _ => quote!(#p::run_path_validator(errors, path, value, #validator)),
                     };
                     quote! {
@@ -513,7 +524,7 @@ impl Gen<'_> {
         }
         let struct_ty = self.struct_ty();
         let (impl_generics, _, _) = self.generics().split_for_impl();
-        let where_clause = self.where_clause(&nested_bounds);
+        let where_clause = self.where_with_struct(&nested_bounds);
         let allows = Self::allows();
         quote! {
             #[automatically_derived]
