@@ -91,8 +91,10 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
         }
         return;
     }
-    if let (Some(default), Some(_)) = (&attrs.default, ast::option_type(field.ty)) {
-        if attrs.map.is_none() {
+    if let (Some(default), Some(_)) = (&attrs.default, ast::option_type(field.ty))
+        && attrs.map.is_none()
+    {
+        {
             cx.error_at(
                 default.keyword,
                 "`default` cannot be used on an `Option` field: an optional field is unset \
