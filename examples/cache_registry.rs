@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::thread;
 
-use syncmap::{LoadOrStore, SyncRegistry};
+use syncmap::{LoadOrStore, Registry, SyncRegistry};
 
 /// What an expensive lookup returns; shared as `Arc` so that a read is a reference-count bump.
 #[derive(Debug, PartialEq)]
@@ -49,7 +49,8 @@ fn profile(cache: &CacheRegistry, user: &str) -> Arc<Profile> {
 }
 
 fn main() {
-    let cache = CacheRegistry::new();
+    // Every field has a default (empty maps, `builds` at 0), so the cache starts from them.
+    let cache: CacheRegistry = Registry::from_defaults().expect("no validators to refuse it");
     let users = ["ada", "grace", "linus", "barbara", "ken"];
     thread::scope(|s| {
         for worker in 0..4u64 {
@@ -68,9 +69,8 @@ fn main() {
     });
     // Five users: five builds, however many threads raced for each.
     assert_eq!(cache.builds(), 5);
-    let snapshot = cache
-        .load_struct()
-        .expect("map fields and defaults always rebuild");
+    // One consistent copy of the whole struct, maps included.
+    let snapshot = cache.snapshot();
     println!(
         "{} profiles, {} roots, {} builds",
         snapshot.profiles.len(),

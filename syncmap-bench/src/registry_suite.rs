@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use arc_swap::ArcSwap;
 use parking_lot::RwLock;
-use syncmap::{ConcurrentMap, MutexMap, RwLockMap, SyncMap, SyncRegistry};
+use syncmap::{ConcurrentMap, MutexMap, Registry, RwLockMap, SyncMap, SyncRegistry};
 
 use crate::harness::{Budget, Pb, Sample, grain_after, measure, run_parallel};
 
@@ -130,21 +130,24 @@ impl Holder {
             let grain = grain_after(previous);
             let elapsed = match self {
                 Holder::RegistrySyncMap => run_registry(
-                    BenchConfigRegistry::<SyncMap<_, _>>::from(initial()),
+                    BenchConfigRegistry::from_struct_in(initial(), SyncMap::new())
+                        .map_err(|e| e.to_string())?,
                     threads,
                     n,
                     grain,
                     writes,
                 ),
                 Holder::RegistryRwLockMap => run_registry(
-                    BenchConfigRegistry::<RwLockMap<_, _>>::from(initial()),
+                    BenchConfigRegistry::from_struct_in(initial(), RwLockMap::new())
+                        .map_err(|e| e.to_string())?,
                     threads,
                     n,
                     grain,
                     writes,
                 ),
                 Holder::RegistryMutexMap => run_registry(
-                    BenchConfigRegistry::<MutexMap<_, _>>::from(initial()),
+                    BenchConfigRegistry::from_struct_in(initial(), MutexMap::new())
+                        .map_err(|e| e.to_string())?,
                     threads,
                     n,
                     grain,
@@ -192,14 +195,14 @@ fn run_registry<M>(
     writes: bool,
 ) -> Result<std::time::Duration, String>
 where
-    M: ConcurrentMap<BenchConfigKey, BenchConfigValue> + Sync,
+    M: ConcurrentMap<BenchConfigKey, BenchConfigValue> + Send + Sync,
 {
     run_parallel(threads, n, grain, |pb, i| {
         loop_with(
             pb,
             i,
             writes,
-            || registry.timeout_secs().unwrap_or(0),
+            || registry.timeout_secs(),
             |t| registry.store_timeout_secs(t),
         )
     })

@@ -31,27 +31,44 @@ pub struct GenericSlot<T: Clone> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use facade::{LoadOrStore, MutexMap};
+    use facade::{LoadOrStore, MutexMap, Registry};
+
+    fn settings() -> Settings {
+        Settings {
+            port: 8080,
+            retries: 3,
+            routes: HashMap::new(),
+        }
+    }
 
     #[test]
     fn registry_works_through_the_renamed_facade() {
-        let settings = SettingsRegistry::new();
+        let settings = SettingsRegistry::new(settings()).unwrap();
         settings.store_port(80);
+        assert_eq!(settings.port(), 80);
         assert_eq!(settings.retries(), 3);
         assert_eq!(
             settings.load_or_store_routes("/".to_owned(), 1),
             LoadOrStore::Stored(1)
         );
         assert_eq!(settings.routes("/"), Some(1));
-        let rebuilt = settings.load_struct().unwrap();
+        assert_eq!(settings.version(), 2);
+        let rebuilt = settings.snapshot();
         assert_eq!(rebuilt.port, 80);
+        assert_eq!(rebuilt.routes, HashMap::from([("/".to_owned(), 1)]));
 
         let on_mutex: SettingsRegistry<MutexMap<SettingsKey, SettingsValue>> =
-            SettingsRegistry::from(rebuilt);
-        assert_eq!(on_mutex.port(), Some(80));
+            Registry::from_struct_in(rebuilt, MutexMap::new()).unwrap();
+        assert_eq!(on_mutex.port(), 80);
+        on_mutex.update(|s| s.retries = 5).unwrap();
+        assert_eq!(on_mutex.retries(), 5);
 
-        let slot = SlotRegistry::<String>::new();
+        let slot = SlotRegistry::<String>::new(GenericSlot {
+            value: "a".to_owned(),
+        })
+        .unwrap();
         slot.store_value("x".to_owned());
-        assert_eq!(slot.value().as_deref(), Some("x"));
+        assert_eq!(slot.value(), "x");
+        assert_eq!(slot.snapshot().value, "x");
     }
 }
