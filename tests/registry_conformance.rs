@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
-use syncmap::{ConcurrentMap, LoadOrStore, MutexMap, SyncMap, SyncRegistry};
+use syncmap::{ConcurrentMap, LoadOrStore, MutexMap, Registry, SyncMap, SyncRegistry};
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
 
 #[derive(SyncRegistry)]
@@ -24,6 +24,32 @@ struct Entries<K: Hash + Eq + Clone, V: Clone> {
 /// A registry's `map` field seen as a `ConcurrentMap`.
 struct EntriesMap<K: KitKey, V: KitValue, M>(EntriesRegistry<K, V, M>);
 
+impl<K: KitKey, V: KitValue, M> EntriesMap<K, V, M>
+where
+    M: ConcurrentMap<EntriesKey<K, V>, EntriesValue<K, V>> + Send + Sync,
+{
+    /// The stored key equal to `key`, found by a walk over the entries: the accessors that
+    /// write by a borrowed key need `Q: ToOwned`, which the trait does not promise. A key present
+    /// for the whole walk is found; one absent at some point of it may not be, and the
+    /// operation is then ordered at that point.
+    fn stored_key<Q>(&self, key: &Q) -> Option<K>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut found = None;
+        self.0.range_entries(|stored, _| {
+            if stored.borrow() == key {
+                found = Some(stored.clone());
+                false
+            } else {
+                true
+            }
+        });
+        found
+    }
+}
+
 impl<K: KitKey, V: KitValue, M> fmt::Debug for EntriesMap<K, V, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("EntriesMap")
@@ -32,7 +58,7 @@ impl<K: KitKey, V: KitValue, M> fmt::Debug for EntriesMap<K, V, M> {
 
 impl<K: KitKey, V: KitValue, M> ConcurrentMap<K, V> for EntriesMap<K, V, M>
 where
-    M: ConcurrentMap<EntriesKey<K, V>, EntriesValue<K, V>>,
+    M: ConcurrentMap<EntriesKey<K, V>, EntriesValue<K, V>> + Send + Sync,
 {
     fn load_with<Q, R, F>(&self, key: &Q, f: F) -> Option<R>
     where
@@ -60,7 +86,13 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0.load_and_delete_entries(key)
+        // Looked up first by the borrowed key (the generated query path) so that a miss costs
+        // no walk.
+        if !self.0.contains_entries(key) {
+            return None;
+        }
+        self.stored_key(key)
+            .and_then(|key| self.0.load_and_delete_entries::<K>(&key))
     }
 
     fn delete<Q>(&self, key: &Q) -> bool
@@ -68,7 +100,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0.delete_entries(key)
+        self.load_and_delete(key).is_some()
     }
 
     fn swap(&self, key: K, value: V) -> Option<V> {
@@ -80,7 +112,11 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0.compare_and_swap_entries(key, old.clone(), new)
+        if self.0.entries_with(key, |current| current == old) != Some(true) {
+            return false;
+        }
+        self.stored_key(key)
+            .is_some_and(|key| self.0.compare_and_swap_entries::<K>(&key, old, new))
     }
 
     fn compare_and_delete<Q>(&self, key: &Q, old: &V) -> bool
@@ -88,7 +124,20 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0.compare_and_delete_entries(key, old.clone())
+        // No generated `compare_and_delete`: an `update` that removes the entry only if it
+        // holds `old` (and otherwise writes back what it holds, which is no change).
+        if self.0.entries_with(key, |current| current == old) != Some(true) {
+            return false;
+        }
+        let Some(key) = self.stored_key(key) else {
+            return false;
+        };
+        let mut deleted = false;
+        self.0.update_entries(key, |current| {
+            deleted = current == Some(old);
+            if deleted { None } else { current.cloned() }
+        });
+        deleted
     }
 
     fn range<F: FnMut(&K, &V) -> bool>(&self, f: F) {
@@ -96,12 +145,18 @@ where
     }
 
     fn clear(&self) {
-        // Every entry of the backend belongs to the one `map` field.
-        self.0.map().clear();
+        // One change that removes every entry.
+        self.0.update(|value| value.entries.clear()).expect("no validator");
     }
 
     fn len(&self) -> usize {
-        self.0.map().len()
+        self.0.entries_len()
+    }
+}
+
+fn empty<K: KitKey, V: KitValue>() -> Entries<K, V> {
+    Entries {
+        entries: HashMap::new(),
     }
 }
 
@@ -113,7 +168,7 @@ impl MapFamily for OnDefaultBackend {
         EntriesMap<K, V, SyncMap<EntriesKey<K, V>, EntriesValue<K, V>>>;
 
     fn new_map<K: KitKey, V: KitValue>() -> Self::Map<K, V> {
-        EntriesMap(EntriesRegistry::new())
+        EntriesMap(EntriesRegistry::new(empty()).expect("no validator"))
     }
 }
 
@@ -125,7 +180,7 @@ impl MapFamily for OnMutexMap {
         EntriesMap<K, V, MutexMap<EntriesKey<K, V>, EntriesValue<K, V>>>;
 
     fn new_map<K: KitKey, V: KitValue>() -> Self::Map<K, V> {
-        EntriesMap(EntriesRegistry::default())
+        EntriesMap(Registry::from_struct_in(empty(), MutexMap::new()).expect("no validator"))
     }
 }
 
