@@ -192,7 +192,10 @@ fn versions_count_changes<M: CountersBackend>() {
         !reg.compare_and_swap_a(&7, 8),
         "a failed swap changes nothing"
     );
-    assert!(!reg.delete_m(&9), "deleting an absent entry changes nothing");
+    assert!(
+        !reg.delete_m(&9),
+        "deleting an absent entry changes nothing"
+    );
     reg.store_m(3, 1);
     assert_eq!(reg.version(), 2);
     assert!(reg.load_or_store_m(3, 5).is_loaded());
@@ -245,7 +248,11 @@ fn versions_count_changes<M: CountersBackend>() {
     assert!(since.changed("m[3]") && since.changed("m[6]") && since.changed("c"));
     assert!(!reg.changes_since(5).changed("a"));
     reg.backend().store(K::A, V::A(9));
-    assert_eq!(reg.version(), 6, "writes through the backend bypass the registry");
+    assert_eq!(
+        reg.version(),
+        6,
+        "writes through the backend bypass the registry"
+    );
     assert_eq!(reg.a(), 9);
 }
 
@@ -591,7 +598,16 @@ fn good_limits() -> Limits {
 
 /// Every field of `limits`, secrets exposed, to compare (secrets are not `PartialEq`).
 #[allow(clippy::type_complexity)]
-fn exposed(limits: &Limits) -> (u32, u32, String, String, Vec<(String, String)>, Vec<(String, u8)>) {
+fn exposed(
+    limits: &Limits,
+) -> (
+    u32,
+    u32,
+    String,
+    String,
+    Vec<(String, String)>,
+    Vec<(String, u8)>,
+) {
     let mut keys: Vec<_> = limits
         .keys
         .iter()
@@ -610,7 +626,9 @@ fn exposed(limits: &Limits) -> (u32, u32, String, String, Vec<(String, String)>,
     )
 }
 
-fn limits_registry<M: LimitsBackend>(value: Limits) -> Result<LimitsRegistry<M>, syncmap::ValidationError> {
+fn limits_registry<M: LimitsBackend>(
+    value: Limits,
+) -> Result<LimitsRegistry<M>, syncmap::ValidationError> {
     <LimitsRegistry<M> as Registry>::from_struct(value)
 }
 
@@ -654,7 +672,10 @@ fn validation<M: LimitsBackend>() {
     let err = reg.store_struct(bad).unwrap_err();
     let paths: Vec<&str> = err.failures().iter().map(|f| f.path()).collect();
     assert_eq!(paths, ["name", ""]);
-    assert_eq!(err.to_string(), "invalid value: name: empty name; min > max");
+    assert_eq!(
+        err.to_string(),
+        "invalid value: name: empty name; min > max"
+    );
 
     // A rejected update or batch: checked against the current state with it applied.
     let err = reg
@@ -721,7 +742,10 @@ fn validation<M: LimitsBackend>() {
     assert_eq!(reg.name(), "edge");
     reg.try_store_name("core".to_owned()).unwrap();
     assert_eq!(reg.name(), "core");
-    assert_eq!(*log.lock().unwrap(), [version + 1, version + 2, version + 3]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [version + 1, version + 2, version + 3]
+    );
 
     // Construction validates too.
     let mut bad = good_limits();
@@ -750,7 +774,10 @@ fn secrets<M: LimitsBackend + fmt::Debug>() {
     });
     let batch = Batch::new()
         .store(K::Token, V::Token(SecretString::from("hunter3")))
-        .store(K::Keys("api".to_owned()), V::Keys(SecretString::from("s3cr3t-key2")));
+        .store(
+            K::Keys("api".to_owned()),
+            V::Keys(SecretString::from("s3cr3t-key2")),
+        );
     printed.push(format!("{batch:?}"));
     reg.apply(batch).unwrap();
     reg.store_token(SecretString::from("hunter4"));

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
-use syncmap::{ConcurrentMap, LoadOrStore, MutexMap, Registry, SyncMap, SyncRegistry};
+use syncmap::{Batch, ConcurrentMap, LoadOrStore, MutexMap, Registry, SyncMap, SyncRegistry};
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
 
 #[derive(SyncRegistry)]
@@ -145,8 +145,18 @@ where
     }
 
     fn clear(&self) {
-        // One change that removes every entry.
-        self.0.update(|value| value.entries.clear()).expect("no validator");
+        // One batch that deletes every entry: one change, and the removed values are dropped
+        // after the writer lock (a value's `Drop` may write to the map). Not `Registry::update`:
+        // its function would drop the snapshot's values, whose writes would make it run again.
+        let mut keys = Vec::new();
+        self.0.range_entries(|key, _| {
+            keys.push(key.clone());
+            true
+        });
+        let batch = keys.into_iter().fold(Batch::new(), |batch, key| {
+            batch.delete(EntriesKey::Entries(key))
+        });
+        self.0.apply(batch).expect("no validator");
     }
 
     fn len(&self) -> usize {

@@ -135,3 +135,51 @@ fn any_backend() {
     assert!(config.compare_and_swap_port(&8081, 9000));
     assert_eq!(config.port(), 9000);
 }
+
+/// A value whose `Drop` writes to the registry it is stored in (through a global, as the
+/// contract allows a `Drop` to call back).
+#[derive(Clone, Debug, PartialEq)]
+struct WritesOnDrop(u32);
+
+static HOOKED: std::sync::OnceLock<HookedRegistry> = std::sync::OnceLock::new();
+
+impl Drop for WritesOnDrop {
+    fn drop(&mut self) {
+        if let Some(registry) = HOOKED.get() {
+            registry.store_drops(self.0);
+        }
+    }
+}
+
+#[derive(SyncRegistry, Clone, Debug)]
+struct Hooked {
+    #[registry(map)]
+    values: HashMap<u32, WritesOnDrop>,
+    #[registry(default)]
+    drops: u32,
+}
+
+#[test]
+fn a_drop_that_writes_back_while_the_history_evicts_does_not_deadlock() {
+    let registry = HOOKED.get_or_init(|| {
+        HookedRegistry::new(Hooked {
+            values: HashMap::new(),
+            drops: 0,
+        })
+        .unwrap()
+    });
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // More writes than the history keeps, each replacing a value whose drop writes: the
+        // evicted changes drop those values while the history is being updated.
+        for n in 0..(3 * syncmap::registry::HISTORY as u32) {
+            registry.store_values(n % 4, WritesOnDrop(n));
+        }
+        done_tx.send(()).unwrap();
+    });
+    assert!(
+        done_rx.recv_timeout(Duration::from_secs(30)).is_ok(),
+        "writes deadlocked"
+    );
+    assert!(registry.drops() > 0);
+}

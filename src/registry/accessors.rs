@@ -38,8 +38,8 @@ fn unset_required<S: RegistryStruct>(key: &S::Key) -> ! {
     let mut path = String::new();
     S::write_key_path(key, &mut path);
     panic!(
-        "the required field `{path}` of a `{}` registry is unset: its entry was deleted through \
-         the backend map, around the registry",
+        "the required field `{path}` of a `{}` registry is unset or holds another field's value: \
+         its entry was written through the backend map, around the registry",
         S::NAME
     )
 }

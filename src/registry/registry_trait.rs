@@ -165,7 +165,9 @@ pub trait Registry: Sized + Send + Sync {
 
     /// Edits the struct with `f` and stores the result as one change, as
     /// [`store_struct`](Self::store_struct) would. If another write comes between the read and
-    /// the store, `f` runs again on the newer struct. `f` runs outside every lock.
+    /// the store, `f` runs again on the newer struct. `f` runs outside every lock; it must not
+    /// write to the registry itself (nor drop a value whose `Drop` does), since that write would
+    /// make it run again, without end.
     ///
     /// # Errors
     ///

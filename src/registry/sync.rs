@@ -264,14 +264,20 @@ impl<S: RegistryStruct> Drop for WriteGuard<'_, S> {
         }
         let seq = self.start + 2;
         let change = Arc::new(Change::new(seq / 2, fields));
-        // Kept before the version moves, so that a waiter that sees the version finds it.
-        {
+        // Kept before the version moves, so that a waiter that sees the version finds it. The
+        // change it evicts is dropped after the lock: its values' `Drop` may write to the
+        // registry, and that write records its own change here.
+        let evicted = {
             let mut history = sync.history.lock();
-            if history.len() == HISTORY {
-                history.pop_front();
-            }
+            let evicted = if history.len() == HISTORY {
+                history.pop_front()
+            } else {
+                None
+            };
             history.push_back(Arc::clone(&change));
-        }
+            evicted
+        };
+        drop(evicted);
         // SeqCst with the `waiters` load: either a waiter sees the new version or this sees the
         // waiter (see `wait_for_change`).
         sync.seq.store(seq, Ordering::SeqCst);
