@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use syncmap::{ExposeSecret, MutexMap, Registry, SecretString, SyncRegistry};
+use syncmap::{ConcurrentMap, ExposeSecret, MutexMap, Registry, SecretString, SyncRegistry};
 
 #[derive(SyncRegistry, Clone, Debug, PartialEq)]
 struct Pool {
@@ -182,4 +182,142 @@ fn a_drop_that_writes_back_while_the_history_evicts_does_not_deadlock() {
         "writes deadlocked"
     );
     assert!(registry.drops() > 0);
+}
+
+/// A type without `PartialEq`: its field keeps the accessors that need no comparison, and the
+/// other fields keep all of theirs.
+#[derive(Clone, Debug)]
+struct Opaque(u8);
+
+#[derive(SyncRegistry, Clone, Debug)]
+struct Mixed {
+    handle: Opaque,
+    #[registry(default = 1)]
+    count: u32,
+}
+
+#[test]
+fn a_field_without_partial_eq_leaves_the_others_whole() {
+    let mixed = MixedRegistry::new(Mixed {
+        handle: Opaque(1),
+        count: 1,
+    })
+    .unwrap();
+    assert!(mixed.compare_and_swap_count(&1, 2));
+    assert_eq!(mixed.update_count(|c| c * 10), 20);
+    // Without `PartialEq` a write cannot be compared, so it always counts as a change.
+    let before = mixed.version();
+    mixed.store_handle(Opaque(1));
+    assert_eq!(mixed.version(), before + 1);
+    assert_eq!(mixed.handle().0, 1);
+}
+
+#[derive(SyncRegistry, Clone, Debug, PartialEq)]
+#[registry(validate = |w: &Window| if w.min <= w.max { Ok(()) } else { Err(format!("min {} > max {}", w.min, w.max)) })]
+struct Window {
+    #[registry(default = 1, validate = |v: &u32| if *v > 0 { Ok(()) } else { Err("zero") })]
+    min: u32,
+    #[registry(default = 10)]
+    max: u32,
+}
+
+#[derive(SyncRegistry, Clone, Debug, PartialEq)]
+struct Throttle {
+    #[registry(nested)]
+    window: Window,
+    #[registry(default)]
+    enabled: bool,
+}
+
+#[test]
+fn closures_validate_fields_and_structs_nested_ones_under_their_path() {
+    let throttle: ThrottleRegistry = Registry::from_defaults().unwrap();
+    assert_eq!((throttle.window().min(), throttle.window().max()), (1, 10));
+    let refused = throttle
+        .update(|t| {
+            t.window.min = 0;
+            t.enabled = true;
+        })
+        .unwrap_err();
+    let paths: Vec<_> = refused
+        .failures()
+        .iter()
+        .map(|f| f.path().to_owned())
+        .collect();
+    assert_eq!(paths, ["window.min"]);
+    assert_eq!(refused.to_string(), "invalid value: window.min: zero");
+    assert!(!throttle.enabled(), "a refused update writes nothing");
+    let refused = throttle.update(|t| t.window.min = 20).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "invalid value: window: min 20 > max 10"
+    );
+    assert!(throttle.window().try_store_min(0).is_err());
+    assert_eq!(throttle.window().min(), 1);
+    assert_eq!(throttle.version(), 0);
+}
+
+#[derive(SyncRegistry, Clone, Debug)]
+struct Vault {
+    #[registry(secret)]
+    master: SecretString,
+    #[registry(secret)]
+    backup: Option<SecretString>,
+    #[registry(map, secret)]
+    by_user: HashMap<String, SecretString>,
+}
+
+#[test]
+fn no_public_value_prints_a_secret() {
+    let vault = VaultRegistry::new(Vault {
+        master: SecretString::from("s3cret-master"),
+        backup: Some(SecretString::from("s3cret-backup")),
+        by_user: HashMap::from([("alice".to_owned(), SecretString::from("s3cret-entry"))]),
+    })
+    .unwrap();
+    vault.store_master(SecretString::from("s3cret-rotated"));
+    vault.store_by_user("bob".to_owned(), SecretString::from("s3cret-entry2"));
+    let snapshot = vault.snapshot();
+    let changes = vault.changes_since(0);
+    let refused = syncmap::ValidationError::new("master", "rejected");
+    let batch = syncmap::Batch::<Vault>::new().store(
+        VaultKey::Master,
+        VaultValue::Master(SecretString::from("s3cret-batch")),
+    );
+    let mut outputs = vec![
+        format!("{vault:?}"),
+        format!("{snapshot:?}"),
+        format!("{changes:?}"),
+        format!("{batch:?}"),
+        format!("{refused} {refused:?}"),
+    ];
+    for change in changes.changes() {
+        outputs.push(format!("{change:?}"));
+        for field in change.fields() {
+            outputs.push(format!(
+                "{field:?} {} {:?} {:?} {:?}",
+                field.path(),
+                field.key(),
+                field.old(),
+                field.new_value()
+            ));
+        }
+    }
+    vault.backend().range(|key, value| {
+        outputs.push(format!("{key:?} {value:?}"));
+        true
+    });
+    for output in &outputs {
+        assert!(!output.contains("s3cret"), "a secret printed: {output}");
+    }
+    assert_eq!(
+        outputs.len(),
+        5 + 1 + 2 + 1 + 4,
+        "every value was formatted"
+    );
+    // A secret map field's keys are not secret to the struct's own `Debug`, but every `Debug`
+    // the derive generates redacts them too.
+    assert!(outputs[0].contains("by_user[<redacted>]") && !outputs[0].contains("alice"));
+    // The values are still there.
+    assert_eq!(vault.master_with(|s| s.expose_secret().len()), 14);
 }

@@ -1,0 +1,62 @@
+//! Generated code is clean under the strictest lints a user may set: `cargo clippy` runs over
+//! this file with `-D warnings` in CI, so any lint the expansion trips fails the build.
+#![deny(warnings, missing_docs)]
+#![deny(clippy::all, clippy::pedantic, clippy::nursery)]
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+use syncmap::{Registry, SecretString, SyncRegistry};
+
+/// A generic struct with bounds both inline and in a where clause, a deprecated field, a
+/// secret, an optional field, a map and a nested struct.
+#[derive(SyncRegistry, Clone, Debug)]
+pub struct Service<T: Clone + Send + Sync + 'static, U>
+where
+    U: Clone + Debug + Send + Sync + 'static,
+{
+    /// A generic value.
+    pub value: T,
+    /// Another.
+    pub other: Option<U>,
+    /// Deprecated, still stored.
+    #[deprecated = "use `value`"]
+    pub legacy: u32,
+    /// A secret.
+    #[registry(secret)]
+    pub token: SecretString,
+    /// Entries.
+    #[registry(map)]
+    pub entries: HashMap<String, u64>,
+    /// Nested.
+    #[registry(nested)]
+    pub limits: Limits,
+}
+
+/// Nested limits.
+#[derive(SyncRegistry, Clone, Debug, PartialEq, Eq)]
+#[registry(validate = |limits: &Limits| if limits.burst == 0 { Err("burst is zero") } else { Ok(()) })]
+pub struct Limits {
+    /// Requests per burst.
+    #[registry(default = 10)]
+    pub burst: u32,
+}
+
+#[test]
+fn strict_lints_accept_the_expansion() {
+    #[allow(deprecated)]
+    let service = Service::<u8, String> {
+        value: 1,
+        other: None,
+        legacy: 2,
+        token: SecretString::from("t"),
+        entries: HashMap::new(),
+        limits: Limits { burst: 10 },
+    };
+    let registry = ServiceRegistry::new(service).unwrap();
+    registry.store_other("x".to_owned());
+    assert_eq!(registry.other().as_deref(), Some("x"));
+    assert_eq!(registry.limits().burst(), 10);
+    assert!(registry.update(|s| s.limits.burst = 0).is_err());
+    assert_eq!(Registry::version(&registry), 1);
+}
