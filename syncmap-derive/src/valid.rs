@@ -157,7 +157,7 @@ fn validate_names(cx: &Ctxt, input: &Input<'_>) {
         }
         let variant = naming::variant_ident(field).to_string();
         if let Some(first) = variants.insert(variant.clone(), field_name.clone()) {
-            cx.fatal_spanned_by(
+            cx.error_spanned_by(
                 field.ident,
                 format!("fields `{first}` and `{field_name}` would both be the key variant `{variant}`; rename one of the fields"),
             );
@@ -165,7 +165,7 @@ fn validate_names(cx: &Ctxt, input: &Input<'_>) {
         for op in naming::ops(field) {
             let method = naming::accessor(field, op).unraw().to_string();
             if let Some(owner) = methods.insert(method.clone(), field_name.clone()) {
-                cx.fatal_spanned_by(
+                cx.error_spanned_by(
                     field.ident,
                     format!("field `{field_name}` would generate the accessor `{method}`, which is an accessor of field `{owner}`; rename one of the fields"),
                 );

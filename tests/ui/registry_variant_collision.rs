@@ -1,4 +1,5 @@
-// `max_conn` and `max__conn` would both be the key variant `MaxConn`.
+// `max_conn` and `max__conn` would both be the key variant `MaxConn`: one error under the second
+// field, and the registry is still generated for the code that uses it.
 use syncmap::SyncRegistry;
 
 #[derive(SyncRegistry)]
@@ -7,4 +8,12 @@ struct Config {
     max__conn: u32,
 }
 
-fn main() {}
+fn main() {
+    let config = ConfigRegistry::new(Config {
+        max_conn: 1,
+        max__conn: 2,
+    })
+    .unwrap();
+    config.store_max_conn(3);
+    let _ = config.max__conn();
+}

@@ -24,7 +24,14 @@ impl Gen<'_> {
         let (impl_generics, _, _) = generics.split_for_impl();
         let where_clause = self.where_with_struct(&[quote!(#pl: #p::Holds<#struct_ty>)]);
         let allows = Self::allows();
-        let methods = self.fields.iter().map(|f| self.field_accessors(f));
+        // An accessor name taken by an earlier field is an error reported by validation; it is
+        // generated once, so that the rest still expands (no cascade).
+        let mut taken = std::collections::HashSet::new();
+        let methods: Vec<_> = self
+            .fields
+            .iter()
+            .map(|f| self.field_accessors(f, &mut taken))
+            .collect();
         quote! {
             #allows
             impl #impl_generics #registry<#(#ty_params,)* #m, #pl> #where_clause {
@@ -47,14 +54,21 @@ impl Gen<'_> {
         }
     }
 
-    fn field_accessors(&self, f: &FieldGen<'_>) -> TokenStream {
+    fn field_accessors(
+        &self,
+        f: &FieldGen<'_>,
+        taken: &mut std::collections::HashSet<String>,
+    ) -> TokenStream {
         let krate = &self.krate;
         let p = quote!(#krate::__private);
         let struct_ty = self.struct_ty();
         let index = f.index;
         let r = &self.result_param;
         let q = &self.query_param;
-        let ops = naming::ops(f.field);
+        let ops: Vec<Op> = naming::ops(f.field)
+            .into_iter()
+            .filter(|&op| taken.insert(naming::accessor(f.field, op).unraw().to_string()))
+            .collect();
         let name = |op| naming::accessor(f.field, op);
         let partial_eq = |ty: &syn::Type| super::lenient(ty, quote!(#p::PartialEq));
         let validate_call = {
@@ -228,7 +242,7 @@ impl Gen<'_> {
                     });
                 }
             }
-            FieldKind::Nested => {
+            FieldKind::Nested if ops.contains(&Op::Get) => {
                 let ty = f.field.ty;
                 let method = name(Op::Get);
                 let pl = &self.place_param;
@@ -243,7 +257,7 @@ impl Gen<'_> {
                     }
                 });
             }
-            FieldKind::Skip => {}
+            FieldKind::Nested | FieldKind::Skip => {}
         }
         out
     }

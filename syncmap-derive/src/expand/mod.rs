@@ -48,16 +48,25 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
         Some(path) => path.to_token_stream(),
         None => quote!(::syncmap),
     };
+    // A variant name taken by an earlier field is an error reported by validation; the later
+    // field gets a numbered variant so that the rest still expands (no cascade).
+    let mut variants = std::collections::HashSet::new();
     let fields = input
         .fields
         .iter()
         .filter(|field| !matches!(field.kind(), FieldKind::Skip))
         .enumerate()
-        .map(|(index, field)| FieldGen {
-            field,
-            index,
-            variant: naming::variant_ident(field),
-            kind: field.kind(),
+        .map(|(index, field)| {
+            let mut variant = naming::variant_ident(field);
+            if !variants.insert(variant.to_string()) {
+                variant = quote::format_ident!("{}{}", variant, index, span = variant.span());
+            }
+            FieldGen {
+                field,
+                index,
+                variant,
+                kind: field.kind(),
+            }
         })
         .collect();
     let cx = Gen {
