@@ -321,3 +321,25 @@ fn no_public_value_prints_a_secret() {
     // The values are still there.
     assert_eq!(vault.master_with(|s| s.expose_secret().len()), 14);
 }
+
+#[test]
+fn versions_stay_unique_and_ordered_when_evicted_values_write_back() {
+    let registry = HOOKED.get_or_init(|| {
+        HookedRegistry::new(Hooked {
+            values: HashMap::new(),
+            drops: 0,
+        })
+        .unwrap()
+    });
+    let start = registry.version();
+    for n in 0..(2 * syncmap::registry::HISTORY as u32) {
+        registry.store_values(n % 3, WritesOnDrop(1000 + n));
+    }
+    let since = registry.changes_since(start);
+    let versions: Vec<u64> = since.changes().iter().map(|c| c.version()).collect();
+    assert!(
+        versions.windows(2).all(|w| w[1] == w[0] + 1),
+        "versions out of order or repeated: {versions:?}"
+    );
+    assert_eq!(versions.last().copied(), Some(registry.version()));
+}

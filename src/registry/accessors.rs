@@ -3,9 +3,10 @@
 //!
 //! Reads go straight to the backend (no lock). Every write is one change under the registry's
 //! writer lock: it compares the new value with the old, so a write that changes nothing publishes
-//! nothing. Read-modify-write operations whose function is the user's (`update_*`, the maker of
-//! `load_or_store_*_with`) run it outside every lock and commit only if the field still holds what
-//! the function saw, retrying otherwise.
+//! nothing. `update_*` runs the user's function outside every lock and commits only if no write
+//! was published since the value it saw was read (the registry's version is unchanged), retrying
+//! otherwise: a version, unlike a comparison of values, also settles values that are not equal to
+//! themselves (a NaN). The maker of `load_or_store_*_with` also runs outside every lock.
 
 use std::borrow::Borrow;
 use std::hash::Hash;
@@ -109,14 +110,18 @@ impl<S: FieldAt<I>, const I: usize> Required<S, I> {
 
     /// Replaces the value with `f(value)`, retrying if another write came between; returns the
     /// new value. `f` runs outside every lock and may run more than once.
-    pub fn update<H: Holds<S>>(held: &H, mut f: impl FnMut(&S::Type) -> S::Type) -> S::Type
-    where
-        S::Type: PartialEq,
-    {
+    pub fn update<H: Holds<S>>(held: &H, mut f: impl FnMut(&S::Type) -> S::Type) -> S::Type {
         loop {
+            let seen = held.version();
             let current = Self::get(held);
             let new = f(&current);
-            if Self::compare_and_swap(held, &current, new.clone()) {
+            let committed = held.write(|tx| {
+                if held.version() != seen {
+                    return (false, None);
+                }
+                (true, tx.store(S::key(), S::wrap(new.clone())))
+            });
+            if committed.0 {
                 return new;
             }
         }
@@ -208,16 +213,13 @@ impl<S: FieldAt<I>, const I: usize> Optional<S, I> {
     pub fn update<H: Holds<S>>(
         held: &H,
         mut f: impl FnMut(Option<&S::Type>) -> Option<S::Type>,
-    ) -> Option<S::Type>
-    where
-        S::Type: PartialEq,
-    {
+    ) -> Option<S::Type> {
         loop {
+            let seen = held.version();
             let current = Self::get(held);
             let new = f(current.as_ref());
             let committed = held.write(|tx| {
-                let now = tx.load(&S::key()).and_then(S::unwrap);
-                if now != current {
+                if held.version() != seen {
                     return (false, None);
                 }
                 let replaced = match &new {
@@ -365,19 +367,16 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
         held: &H,
         key: S::MapKey,
         mut f: impl FnMut(Option<&S::MapValue>) -> Option<S::MapValue>,
-    ) -> Option<S::MapValue>
-    where
-        S::MapValue: PartialEq,
-    {
+    ) -> Option<S::MapValue> {
         let key = S::wrap_key(key);
         loop {
+            let seen = held.version();
             let current = held
                 .load_with(&key, |value| S::unwrap_ref(value).cloned())
                 .flatten();
             let new = f(current.as_ref());
             let committed = held.write(|tx| {
-                let now = tx.load(&key).and_then(S::unwrap);
-                if now != current {
+                if held.version() != seen {
                     return (false, None);
                 }
                 let replaced = match &new {

@@ -26,7 +26,7 @@ impl<S: RegistryStruct> Batch<S> {
         self
     }
 
-    /// Queues a delete of `key` (an optional field or a map entry; deleting a required field
+    /// Queues a delete of `key` (an optional field or a map entry: deleting a required field
     /// makes [`Registry::apply`](crate::Registry::apply) refuse the batch).
     #[must_use]
     pub fn delete(mut self, key: S::Key) -> Self {

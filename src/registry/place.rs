@@ -42,6 +42,8 @@ pub trait Holds<S: RegistryStruct> {
     fn write<R>(&self, write: impl FnOnce(&mut dyn Tx<S>) -> R) -> R;
     /// Calls `f` on every entry until it returns `false`.
     fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool);
+    /// The root registry's version; inside [`write`](Self::write), the version before the write.
+    fn version(&self) -> u64;
 }
 
 /// A root registry's state: the backend map and its writer lock, version and subscribers.
@@ -139,6 +141,11 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for Registr
     fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool) {
         self.map.range(f);
     }
+
+    #[inline]
+    fn version(&self) -> u64 {
+        self.sync.version()
+    }
 }
 
 impl<S: RegistryStruct, H: Holds<S>> Holds<S> for &H {
@@ -162,6 +169,11 @@ impl<S: RegistryStruct, H: Holds<S>> Holds<S> for &H {
 
     fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool) {
         (**self).range(f);
+    }
+
+    #[inline]
+    fn version(&self) -> u64 {
+        (**self).version()
     }
 }
 
@@ -276,5 +288,10 @@ where
                 _ => true,
             },
         );
+    }
+
+    #[inline]
+    fn version(&self) -> u64 {
+        self.outer.version()
     }
 }

@@ -10,7 +10,7 @@ use syncmap_core::ConcurrentMap;
 use super::batch::Batch;
 use super::change::Change;
 use super::error::{MissingFields, ValidationError};
-use super::field_info::{FieldInfo, LeafField, leaves};
+use super::field_info::{FieldInfo, FieldKind, LeafField, leaves};
 use super::place::RegistryCore;
 use super::schema::{Defaults, RegistryStruct};
 use super::sync::RegistrySubscription;
@@ -184,14 +184,38 @@ pub trait Registry: Sized + Send + Sync {
     }
 
     /// Applies the batch's writes as one change, after validating the struct they would leave.
+    /// A key written more than once counts once, with its last write.
     ///
     /// # Errors
     ///
-    /// The validators' failures, or a batch that deletes a required field; nothing is written
-    /// then.
+    /// The validators' failures, a value stored under another field's key, or a delete of a
+    /// required field; nothing is written then.
     fn apply(&self, batch: Batch<Self::Struct>) -> Result<u64, ValidationError> {
         let core = self.core();
-        let writes = batch.writes;
+        // The last write of each key, in the order of the first: a key written twice is one
+        // change, and writes that cancel out are none.
+        let mut writes: Vec<(Self::Key, Option<Self::Value>)> = Vec::with_capacity(batch.len());
+        for (key, value) in batch.writes {
+            match writes.iter_mut().find(|(queued, _)| *queued == key) {
+                Some(queued) => queued.1 = value,
+                None => writes.push((key, value)),
+            }
+        }
+        let mut refused = ValidationError::default();
+        for (key, value) in &writes {
+            let mut path = String::new();
+            Self::Struct::write_key_path(key, &mut path);
+            match value {
+                Some(value) if !Self::Struct::entry_matches(key, value) => {
+                    refused.push(path, "the value is of another field than its key");
+                }
+                None if Self::Struct::key_field(key).kind() == FieldKind::Required => {
+                    refused.push(path, "a required field cannot be deleted");
+                }
+                _ => {}
+            }
+        }
+        refused.into_result()?;
         let result = core.sync.write_if(
             move || {
                 let mut entries = collect_entries(&core.map);

@@ -55,6 +55,10 @@ pub trait RegistryStruct: Sized + 'static {
         entries: &mut dyn Iterator<Item = (Self::Key, Self::Value)>,
     ) -> Result<Self, MissingFields>;
 
+    /// Whether `value` is a value of the field `key` names (the key and value enums' variants
+    /// agree, at every level of nesting).
+    fn entry_matches(key: &Self::Key, value: &Self::Value) -> bool;
+
     /// Whether two values of one field are equal: `Some(equal)` where the field's type can be
     /// compared (`PartialEq`, or a secret's [`SecretValue`](crate::SecretValue)), `None` where
     /// it cannot (such a write always counts as a change).

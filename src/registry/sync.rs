@@ -57,6 +57,9 @@ type Callback<S> = dyn Fn(&Change<S>) + Send + Sync;
 
 struct Subscriber<S: RegistryStruct> {
     id: u64,
+    /// Cleared when the subscription is dropped, so that a delivery already under way (on a
+    /// copy of the list) skips it from then on.
+    alive: AtomicBool,
     /// The registry's version when it subscribed: it gets the changes after it.
     since: u64,
     callback: Box<Callback<S>>,
@@ -96,7 +99,13 @@ impl<S: RegistryStruct> Unsubscribe for Subscriptions<S> {
             let kept: Arc<[Arc<Subscriber<S>>]> = delivery
                 .subscribers
                 .iter()
-                .filter(|s| s.id != id)
+                .filter(|s| {
+                    let keep = s.id != id;
+                    if !keep {
+                        s.alive.store(false, Ordering::Release);
+                    }
+                    keep
+                })
                 .cloned()
                 .collect();
             let removed = kept.len() < delivery.subscribers.len();
@@ -249,6 +258,9 @@ struct WriteGuard<'a, S: RegistryStruct> {
     state: &'a WriterState<S>,
     start: u64,
     changes: Changes<S>,
+    /// Where the change evicted from the history goes, to be dropped after the writer lock: its
+    /// values' `Drop` may write to the registry, which must then be a write of its own.
+    evicted: &'a mut Option<Arc<Change<S>>>,
 }
 
 impl<S: RegistryStruct> Drop for WriteGuard<'_, S> {
@@ -265,19 +277,14 @@ impl<S: RegistryStruct> Drop for WriteGuard<'_, S> {
         let seq = self.start + 2;
         let change = Arc::new(Change::new(seq / 2, fields));
         // Kept before the version moves, so that a waiter that sees the version finds it. The
-        // change it evicts is dropped after the lock: its values' `Drop` may write to the
-        // registry, and that write records its own change here.
-        let evicted = {
+        // change it evicts leaves with the guard's caller, to be dropped after the writer lock.
+        {
             let mut history = sync.history.lock();
-            let evicted = if history.len() == HISTORY {
-                history.pop_front()
-            } else {
-                None
-            };
+            if history.len() == HISTORY {
+                *self.evicted = history.pop_front();
+            }
             history.push_back(Arc::clone(&change));
-            evicted
-        };
-        drop(evicted);
+        }
         // SeqCst with the `waiters` load: either a waiter sees the new version or this sees the
         // waiter (see `wait_for_change`).
         sync.seq.store(seq, Ordering::SeqCst);
@@ -387,20 +394,23 @@ impl<S: RegistryStruct> RegistrySync<S> {
             }
             backoff(attempt);
         }
-        let result = {
+        let (result, outermost) = {
             let writer = self.writer.lock();
-            let _held = Held::new(&writer);
+            let held = Held::new(&writer);
+            let outermost = held.outermost();
             loop {
                 // Only this thread writes now, and only through a `Drop` that `read` causes;
                 // such a write moves `seq`, and the read is done again.
                 let before = self.seq.load(Ordering::Acquire);
                 let value = read();
                 if self.seq.load(Ordering::Acquire) == before || writer.applying.get() {
-                    break (value, before / 2);
+                    break ((value, before / 2), outermost);
                 }
             }
         };
-        self.deliver();
+        if outermost {
+            self.deliver();
+        }
         result
     }
 
@@ -428,9 +438,12 @@ impl<S: RegistryStruct> RegistrySync<S> {
         check: impl FnOnce() -> Result<C, E>,
         write: impl FnOnce(C, &mut Changes<S>) -> R,
     ) -> Result<R, E> {
-        let outcome = 'locked: {
+        // Declared before the lock, so dropped after it.
+        let mut evicted = None;
+        let (outcome, outermost) = 'locked: {
             let writer = self.writer.lock();
             let held = Held::new(&writer);
+            let outermost = held.outermost();
             if writer.applying.get() {
                 // A write made by a `Drop` that the write being applied caused: part of it.
                 let checked = check()?;
@@ -442,7 +455,7 @@ impl<S: RegistryStruct> RegistrySync<S> {
             let checked = match check() {
                 Ok(checked) => checked,
                 // Still delivers what a write made by `check` itself queued.
-                Err(error) => break 'locked Err(error),
+                Err(error) => break 'locked (Err(error), outermost),
             };
             let start = self.seq.load(Ordering::Relaxed);
             self.seq.store(start + 1, Ordering::Relaxed);
@@ -454,17 +467,18 @@ impl<S: RegistryStruct> RegistrySync<S> {
                 state: &writer,
                 start,
                 changes: Changes { fields: Vec::new() },
+                evicted: &mut evicted,
             };
             let result = write(checked, &mut guard.changes);
             // Publishes: `seq` even again, waiters woken, the change queued if anyone listens.
             drop(guard);
-            if !held.outermost() {
-                // Delivered when the outermost hold ends.
-                return Ok(result);
-            }
-            Ok(result)
+            (Ok(result), outermost)
         };
-        self.deliver();
+        // Delivered when the outermost hold ends: never while this thread holds the lock.
+        if outermost {
+            self.deliver();
+        }
+        drop(evicted);
         outcome
     }
 
@@ -488,6 +502,7 @@ impl<S: RegistryStruct> RegistrySync<S> {
             delivery.next_id += 1;
             let subscriber = Arc::new(Subscriber {
                 id,
+                alive: AtomicBool::new(true),
                 since,
                 callback: Box::new(callback),
             });
@@ -538,7 +553,7 @@ impl<S: RegistryStruct> RegistrySync<S> {
             let subscribers = Arc::clone(&delivery.subscribers);
             drop(delivery);
             for subscriber in subscribers.iter() {
-                if subscriber.since < change.version() {
+                if subscriber.since < change.version() && subscriber.alive.load(Ordering::Acquire) {
                     (subscriber.callback)(&change);
                 }
             }

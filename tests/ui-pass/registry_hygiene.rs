@@ -64,6 +64,13 @@ where
     pub q: HashMap<String, Q>,
 }
 
+/// A type parameter named like the `Hash` impl's own.
+#[derive(SyncRegistry)]
+pub struct HasherNamed<__H: Clone + Send + Sync + 'static> {
+    /// One.
+    pub h: __H,
+}
+
 #[allow(deprecated)]
 fn awkward() -> Awkward {
     Awkward {
@@ -113,4 +120,6 @@ fn main() {
     generic.store_p(3);
     generic.store_q("a".to_owned(), 4);
     assert_eq!((generic.r(), generic.m(), generic.p(), generic.q("a")), (1, 2, Some(3), Some(4)));
+    let hashed = HasherNamedRegistry::new(HasherNamed { h: 5_u8 }).unwrap();
+    assert_eq!(hashed.h(), 5);
 }

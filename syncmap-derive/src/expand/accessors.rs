@@ -113,7 +113,7 @@ impl Gen<'_> {
                         }
                         Op::Update => {
                             let d = Self::accessor_doc(f, "Replaces {} with `f(value)` and returns the new value; `f` runs outside every lock and again if another write came between.");
-                            quote!(#d pub fn #method(&self, f: impl #p::FnMut(&#ty) -> #ty) -> #ty where #eq { #req::update(&self.place, f) })
+                            quote!(#d pub fn #method(&self, f: impl #p::FnMut(&#ty) -> #ty) -> #ty { #req::update(&self.place, f) })
                         }
                         _ => quote!(),
                     });
@@ -172,7 +172,7 @@ impl Gen<'_> {
                         }
                         Op::Update => {
                             let d = Self::accessor_doc(f, "Replaces {} with `f(value)` (`None` unsets it) and returns the new state; `f` runs outside every lock and again if another write came between.");
-                            quote!(#d pub fn #method(&self, f: impl #p::FnMut(#p::Option<&#ty>) -> #p::Option<#ty>) -> #p::Option<#ty> where #eq { #opt::update(&self.place, f) })
+                            quote!(#d pub fn #method(&self, f: impl #p::FnMut(#p::Option<&#ty>) -> #p::Option<#ty>) -> #p::Option<#ty> { #opt::update(&self.place, f) })
                         }
                         _ => quote!(),
                     });
@@ -228,7 +228,7 @@ impl Gen<'_> {
                         }
                         Op::Update => {
                             let d = Self::accessor_doc(f, "Replaces the entry of {} under `key` with `f(entry)` (`None` removes it) and returns the new value; `f` runs outside every lock and again if another write came between.");
-                            quote!(#d pub fn #method(&self, key: #key, f: impl #p::FnMut(#p::Option<&#value>) -> #p::Option<#value>) -> #p::Option<#value> where #eq { #map::update(&self.place, key, f) })
+                            quote!(#d pub fn #method(&self, key: #key, f: impl #p::FnMut(#p::Option<&#value>) -> #p::Option<#value>) -> #p::Option<#value> { #map::update(&self.place, key, f) })
                         }
                         Op::Range => {
                             let d = Self::accessor_doc(f, "Calls `f` on each entry of {} until it returns `false` (not a snapshot: use `Registry::snapshot` for one).");

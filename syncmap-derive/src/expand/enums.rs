@@ -110,6 +110,7 @@ impl Gen<'_> {
             quote!()
         };
         let _ = phantom_eq;
+        let hasher = crate::naming::fresh_param(self.generics(), "H");
         let mut with_query = self.generics().clone();
         with_query.params.insert(0, syn::parse_quote!('__q));
         let (borrow_generics, _, _) = with_query.split_for_impl();
@@ -154,7 +155,7 @@ impl Gen<'_> {
             #[automatically_derived]
             #allows
             impl #impl_generics #p::Hash for #key_ty #where_clause {
-                fn hash<__H: #p::Hasher>(&self, state: &mut __H) {
+                fn hash<#hasher: #p::Hasher>(&self, state: &mut #hasher) {
                     match self {
                         #(#hash_arms)*
                         #phantom_arm

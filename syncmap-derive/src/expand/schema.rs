@@ -54,6 +54,8 @@ impl Gen<'_> {
             let docs = doc_text(f.field);
             let ty = type_name(f.field.ty);
             let default = match self.default_expr(f) {
+                // A secret's default is a secret too.
+                Some(_) if f.field.attrs.secret.is_some() => quote!(#p::Some("<redacted>")),
                 Some(expr) if f.field.attrs.default.as_ref().is_some_and(|d| d.expr.is_none()) => {
                     let _ = expr;
                     quote!(#p::Some("Default::default()"))
@@ -300,6 +302,17 @@ impl Gen<'_> {
             }
         });
         let key_phantom = self.phantom_arm(quote!(#key_ty::__Phantom(__never, _)));
+        let match_arms = self.fields.iter().map(|f| {
+            let variant = &f.variant;
+            match f.kind {
+                FieldKind::Map { .. } => quote!((#key_ty::#variant(_), #value_ty::#variant(_)) => true,),
+                FieldKind::Nested => {
+                    let ty = f.field.ty;
+                    quote!((#key_ty::#variant(key), #value_ty::#variant(value)) => <#ty as #p::RegistryStruct>::entry_matches(key, value),)
+                }
+                _ => quote!((#key_ty::#variant, #value_ty::#variant(_)) => true,),
+            }
+        });
 
         quote! {
             #[automatically_derived]
@@ -338,6 +351,13 @@ impl Gen<'_> {
                         #(#stored_idents: #stored_locals,)*
                         #(#skipped: #p::Default::default(),)*
                     })
+                }
+
+                fn entry_matches(key: &Self::Key, value: &Self::Value) -> bool {
+                    match (key, value) {
+                        #(#match_arms)*
+                        _ => false,
+                    }
                 }
 
                 fn value_eq(a: &Self::Value, b: &Self::Value) -> #p::Option<bool> {
