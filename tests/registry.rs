@@ -359,22 +359,27 @@ fn missing_fields<M: Backend>() {
         "defaults fill the rest, and a key given twice keeps the last value"
     );
 
-    // A registry never lacks one: a batch that deletes a required field is refused.
+    // A registry never lacks one: a batch that deletes a required field is refused, with or
+    // without a default, and so is a value stored under another field's key.
     let reg = registry::<M>(sample());
     let err = reg
         .apply(syncmap::Batch::new().delete(ConfigKey::Port))
         .unwrap_err();
     assert_eq!(err.failures().len(), 1);
-    assert_eq!(err.failures()[0].path(), "");
+    assert_eq!(err.failures()[0].path(), "port");
     assert!(err.to_string().contains("port"), "{err}");
-    assert_eq!((reg.port(), reg.version()), (8080, 0));
-    // A field with a default may be deleted by a batch: it reads as its default.
-    assert_eq!(
+    assert!(
         reg.apply(syncmap::Batch::new().delete(ConfigKey::TimeoutSecs))
-            .unwrap(),
-        1
+            .is_err()
     );
-    assert_eq!(reg.timeout_secs(), 30);
+    assert!(
+        reg.apply(syncmap::Batch::new().store(ConfigKey::Port, ConfigValue::TimeoutSecs(1)))
+            .is_err()
+    );
+    assert_eq!(
+        (reg.port(), reg.timeout_secs(), reg.version()),
+        (8080, 5, 0)
+    );
 }
 
 fn construction_and_debug<M: Backend + std::fmt::Debug>() {
