@@ -23,6 +23,9 @@ pub use std::vec::Vec;
 
 pub use syncmap_core::{ConcurrentMap, LoadOrStore};
 
+#[cfg(feature = "serde")]
+pub use serde;
+
 pub use crate::registry::accessors::validate_field;
 pub use crate::registry::accessors::{MapField, Optional, Required};
 pub use crate::registry::compare::{

@@ -14,6 +14,7 @@
 //! | `batch` | batches of keyed writes |
 //! | `error` | missing fields and validation failures |
 //! | `secret` | secret fields |
+//! | `serde_support` | (feature `serde`) registries serialize as their snapshot |
 //! | `compare` | change detection without requiring `PartialEq` |
 //! | `debug` | the registries' `Debug` |
 
@@ -29,6 +30,7 @@ pub(crate) mod query;
 mod registry_trait;
 mod schema;
 mod secret;
+mod serde_support;
 mod sync;
 
 pub use batch::Batch;

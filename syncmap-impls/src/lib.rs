@@ -16,6 +16,8 @@ mod locked;
 mod mutex_map;
 mod reentrance;
 mod rwlock_map;
+#[cfg(feature = "serde")]
+mod serde_support;
 pub mod sync_map;
 
 pub use mutex_map::MutexMap;

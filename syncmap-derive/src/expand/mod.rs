@@ -154,6 +154,12 @@ impl Gen<'_> {
 
     /// The user's where predicates plus a lenient bound for every stored type.
     pub(crate) fn where_clause(&self, extra: &[TokenStream]) -> TokenStream {
+        let predicates = self.where_predicates(extra);
+        quote!(where #predicates)
+    }
+
+    /// [`where_clause`](Self::where_clause) without `where`, each predicate followed by a comma.
+    pub(crate) fn where_predicates(&self, extra: &[TokenStream]) -> TokenStream {
         let krate = &self.krate;
         let mut predicates: Vec<TokenStream> = self
             .generics()
@@ -182,7 +188,7 @@ impl Gen<'_> {
             }
         }
         predicates.extend(extra.iter().cloned());
-        quote!(where #(#predicates,)*)
+        quote!(#(#predicates,)*)
     }
 
     /// [`where_clause`](Self::where_clause), plus the struct's own `RegistryStruct` (lenient

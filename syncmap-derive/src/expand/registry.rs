@@ -98,7 +98,17 @@ impl Gen<'_> {
             quote!()
         };
 
+        // The `serde` impls, if the facade's `serde` feature is on (see `__registry_serde!`).
+        let serde_generics = &with_map.params;
+        let serde_predicates = self.where_predicates(&[
+            quote!(#m: #p::ConcurrentMap<#key_ty, #value_ty> + #p::Send + #p::Sync),
+        ]);
+        let serde_impls = quote! {
+            #krate::__registry_serde!({#serde_generics} {#root_ty} {#struct_ty} {#serde_predicates});
+        };
+
         quote! {
+            #serde_impls
             #registry_doc
             #allows
             #vis struct #registry #struct_decl_params #user_where {
