@@ -18,6 +18,7 @@ BUGS=(
   store_without_unexpunge
   cas_on_absent_key
   load_and_delete_keeps_dirty_key
+  compare_and_delete_keeps_dirty_key
 )
 if [ "$#" -gt 0 ]; then BUGS=("$@"); fi
 

@@ -203,6 +203,32 @@ fn compare_and_swap_against_delete() {
     });
 }
 
+/// Compare-and-delete against store: a successful compare-and-delete of a key only `dirty` holds
+/// takes the key out of `dirty` (Go's issue 40999 for `CompareAndDelete`) while another thread
+/// stores the same key. The store must never be lost: either it came first (and the
+/// compare-and-delete failed, comparing against it) or it came after and the key holds it.
+#[test]
+fn compare_and_delete_against_store() {
+    model(|live| {
+        // Three keys in `dirty`, so that the miss of the lookup does not promote it.
+        let map = Arc::new(map_with(live, &[], &[1, 2, 3]));
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || other.store(1, Counted::new(5, &live2)));
+        let deleted = map.compare_and_delete(&1, &Counted::new(1, live));
+        t.join().unwrap();
+        settle(&map);
+        // Whatever the order, the store is the last write that can succeed: it is kept.
+        assert_eq!(
+            value_of(&map, 1),
+            Some(5),
+            "the store was lost (deleted: {deleted})"
+        );
+        map.range(|_, _| true); // promote: a key lost from `dirty` would vanish here
+        assert_eq!(value_of(&map, 1), Some(5));
+    });
+}
+
 /// Range's promotion against store: a range that promotes races with a store of a new key;
 /// it visits each key at most once, every key present throughout, and nothing never stored.
 #[test]

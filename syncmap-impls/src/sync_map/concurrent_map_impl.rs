@@ -423,15 +423,25 @@ where
         V: PartialEq,
     {
         let guard = self.reclaimer.enter();
-        // Go 1.20 keeps the key in `dirty` here: the compare may fail, and the entry will be
-        // expunged at the next rebuild if it succeeds.
+        // The compare runs the value's `PartialEq`, user code that must not run under `mu`, so
+        // the key is looked up first and compared outside the lock.
         let Some(entry) = self.find(key, false, &guard) else {
             return false;
         };
         // The unlinked value, if any, is retired as the temporary drops.
-        let present = entry.try_compare_and_delete(old, &guard).is_some();
+        let deleted = entry.try_compare_and_delete(old, &guard).is_some();
+        // Go 1.20 to 1.23 leave a key found only in `dirty` there after a successful
+        // compare-and-delete, so `dirty` grows without bound under store + compare-and-delete
+        // churn (their issue 40999, fixed for `LoadAndDelete` only). Take it out, as
+        // `load_and_delete` does; a key in `read` is expunged at the next rebuild instead.
+        if deleted
+            && !planted::compare_and_delete_keeps_dirty_key()
+            && !self.load_read(&guard).m.contains_key(key)
+        {
+            self.forget_deleted_dirty_entry(key, entry, &guard);
+        }
         drop(guard);
-        present
+        deleted
     }
 
     fn range<F>(&self, mut f: F)

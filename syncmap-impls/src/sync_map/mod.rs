@@ -136,8 +136,9 @@ use crate::DefaultHashBuilder;
 ///   after releasing it, so `PartialEq` and `Clone` of values never run under the lock. Key
 ///   `Hash`, `Eq` and `Clone` do (rebuilding `dirty` clones the keys of `read`); if they call
 ///   back into the map and the call needs `mu`, it panics instead of deadlocking.
-/// - `load_and_delete` removes the key from `dirty`, as Go does since issue 40999 was fixed:
-///   churn with one long-lived key cannot grow the map without bound.
+/// - `load_and_delete` removes the key from `dirty`, as Go does since issue 40999 was fixed, and
+///   so does a successful `compare_and_delete` of a key only `dirty` holds (which Go 1.20 to 1.23
+///   leave there): churn with one long-lived key cannot grow the map without bound.
 /// - [`len`](syncmap_core::ConcurrentMap::len) exists: it counts the present entries of `dirty` (or of `read`
 ///   when there is no `dirty`) under the lock. It is exact when no other thread writes; under
 ///   concurrent lock-free writes to keys already present it may count a key deleted or revived

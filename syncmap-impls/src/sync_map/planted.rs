@@ -12,6 +12,7 @@
 //! | `store_without_unexpunge` | a store into an expunged entry does not put it back into `dirty` | the key vanishes at the next promotion |
 //! | `cas_on_absent_key` | `compare_and_swap` reports success on an absent key | Go's early `CompareAndSwap` |
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
+//! | `compare_and_delete_keeps_dirty_key` | a successful `compare_and_delete` leaves the key in `dirty` | Go 1.20 to 1.23 |
 
 /// The slow path skips its second look at `read` under `mu`.
 pub(super) const fn skip_second_read_check() -> bool {
@@ -45,4 +46,9 @@ pub(super) const fn cas_on_absent_key() -> bool {
 /// `load_and_delete` and `delete` of a key found only in `dirty` leave it there.
 pub(super) const fn load_and_delete_keeps_dirty_key() -> bool {
     cfg!(syncmap_planted_bug = "load_and_delete_keeps_dirty_key")
+}
+
+/// A successful `compare_and_delete` of a key found only in `dirty` leaves it there.
+pub(super) const fn compare_and_delete_keeps_dirty_key() -> bool {
+    cfg!(syncmap_planted_bug = "compare_and_delete_keeps_dirty_key")
 }

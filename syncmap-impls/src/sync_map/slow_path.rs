@@ -240,6 +240,40 @@ where
         self.release(deferred, guard);
         found.map(|entry| entry.get(guard))
     }
+
+    /// After a compare-and-delete emptied `entry`, a key found only in `dirty`: under `mu`, if
+    /// the key is still absent from `read` and `dirty` still maps it to `entry`, still empty (no
+    /// store revived it meanwhile, and stores reach a `dirty`-only entry under `mu` only), the
+    /// key and the entry leave `dirty`, and so the map, as in `find_locked` with `remove`; then
+    /// `dirty` is promoted if its misses now reach its smaller length.
+    pub(super) fn forget_deleted_dirty_entry<Q>(&self, key: &Q, entry: &Entry<V>, guard: &Guard<'_>)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut deferred = Deferred::nothing();
+        {
+            let mut state = self.mu.lock();
+            let read = self.load_read(guard);
+            if !read.m.contains_key(key)
+                && let Some(dirty) = state.dirty.as_mut()
+                && dirty
+                    .get(key)
+                    .is_some_and(|found| std::ptr::eq(found.get(guard), entry))
+                && entry.load(guard).is_none()
+                && let Some((key, dead)) = dirty.remove_entry(key)
+            {
+                deferred.removed_keys.push(key);
+                deferred.dead_entries.push(dead);
+                // A smaller `dirty` may now be due for promotion: keep `misses < len(dirty)`.
+                let dirty_len = state.dirty.as_ref().map_or(0, Table::len);
+                if state.misses > 0 && planted::promotion_is_due(state.misses, dirty_len) {
+                    self.promote_locked(&mut state, &mut deferred, guard);
+                }
+            }
+        }
+        self.release(deferred, guard);
+    }
 }
 
 impl<K, V, S> SyncMap<K, V, S>

@@ -176,6 +176,35 @@ fn issue_40999_churn_beside_one_long_lived_key_stays_bounded() {
 }
 
 #[test]
+fn compare_and_delete_churn_beside_one_long_lived_key_stays_bounded() {
+    // Go 1.20 to 1.23 leak here: a successful CompareAndDelete leaves the key in `dirty`.
+    let map = SyncMap::new();
+    map.store(u64::MAX, 0);
+    for key in 0..if cfg!(miri) { 500 } else { 100_000 } {
+        map.store(key, key);
+        assert!(map.compare_and_delete(&key, &key));
+        let s = stats(&map);
+        let size = s.read_len + s.dirty_len.unwrap_or(0);
+        assert!(size <= 8, "internal size grew to {size} after {key} keys");
+    }
+    assert_eq!(map.len(), 1);
+    map.check_invariants().unwrap();
+}
+
+#[test]
+fn a_failed_compare_and_delete_keeps_a_dirty_key() {
+    let map = promoted(&[1]);
+    map.store(2, 2);
+    assert!(!map.compare_and_delete(&2, &3));
+    assert_eq!(map.load(&2), Some(2));
+    assert!(map.compare_and_delete(&2, &2));
+    assert_eq!(map.load(&2), None);
+    map.store(2, 4);
+    assert_eq!(map.load(&2), Some(4));
+    map.check_invariants().unwrap();
+}
+
+#[test]
 fn clear_empties_read_and_dirty() {
     let map = promoted(&[1, 2]);
     map.store(3, 3);
