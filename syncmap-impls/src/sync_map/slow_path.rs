@@ -156,13 +156,21 @@ where
         deferred: &mut Deferred<K, V, S>,
         guard: &Guard<'_>,
     ) {
-        if !planted::store_without_unexpunge() && entry.get(guard).unexpunge_locked() {
-            // Expunged meant "not in dirty", which therefore exists.
+        // Only `mu`'s holder changes an entry's expunged state, so it cannot change between this
+        // check and the unexpunge below.
+        if !planted::store_without_unexpunge() && entry.get(guard).is_expunged() {
+            // Expunged meant "not in dirty", which therefore exists. The entry goes into `dirty`
+            // *before* it is unexpunged: the insert hashes the key, user code that may panic,
+            // and a panic then leaves the entry expunged and out of `dirty`, as it was. (The
+            // other order left it live in `read` but absent from `dirty`: a later lock-free store
+            // landed in it and vanished at the next promotion.)
             let dirty = state
                 .dirty
                 .as_mut()
                 .expect("an expunged entry implies a dirty map");
             dirty.insert(key, entry);
+            let unexpunged = entry.get(guard).unexpunge_locked();
+            debug_assert!(unexpunged, "only mu's holder unexpunges");
         } else {
             deferred.spare_key = Some(key);
         }

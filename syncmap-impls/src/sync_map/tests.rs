@@ -121,6 +121,54 @@ fn storing_an_expunged_key_unexpunges_it_into_dirty() {
     assert_eq!(map.len(), 3);
 }
 
+/// A key whose `Hash` panics once its thread's countdown reaches zero.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FragileKey(u32);
+
+std::thread_local! {
+    static HASHES_BEFORE_PANIC: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+impl std::hash::Hash for FragileKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        HASHES_BEFORE_PANIC.with(|left| match left.get() {
+            Some(0) => {
+                left.set(None);
+                panic!("planned Hash panic");
+            }
+            Some(n) => left.set(Some(n - 1)),
+            None => {}
+        });
+        self.0.hash(state);
+    }
+}
+
+#[test]
+fn a_hash_panic_while_unexpunging_loses_no_later_store() {
+    let map: SyncMap<FragileKey, u32> = SyncMap::new();
+    map.store(FragileKey(1), 1);
+    map.store(FragileKey(2), 2);
+    map.range(|_, _| true); // both in `read`
+    map.delete(&FragileKey(1));
+    map.store(FragileKey(3), 3); // rebuilds `dirty`: key 1 is expunged
+    assert_eq!(stats(&map).expunged, 1);
+    // The store of key 1 hashes it in the lock-free look, in the second look under `mu`, and
+    // then to put the revived entry back into `dirty`: that third hash panics.
+    HASHES_BEFORE_PANIC.with(|left| left.set(Some(2)));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        map.store(FragileKey(1), 10);
+    }));
+    HASHES_BEFORE_PANIC.with(|left| left.set(None));
+    assert!(panicked.is_err(), "the planned panic happened");
+    map.check_invariants().unwrap();
+    // A later store must survive the next promotion (it used to land in an entry that `read`
+    // held but `dirty` did not, and vanish with the promotion).
+    map.store(FragileKey(1), 11);
+    map.range(|_, _| true);
+    assert_eq!(map.load(&FragileKey(1)), Some(11));
+    assert_eq!(map.len(), 3);
+}
+
 #[test]
 fn a_deleted_but_not_expunged_key_is_revived_in_place() {
     let map = promoted(&[1]);
