@@ -71,38 +71,26 @@ pub(crate) enum Op {
 pub(crate) fn ops(field: &Field<'_>) -> Vec<Op> {
     use Op::*;
     let validated = field.attrs.validate.is_some();
+    // Optional fields and map entries share Go's vocabulary for a value that may be absent.
+    let maybe_absent = [
+        Get,
+        GetWith,
+        Contains,
+        Store,
+        Swap,
+        Delete,
+        LoadAndDelete,
+        LoadOrStore,
+        LoadOrStoreWith,
+        CompareAndSwap,
+        Update,
+    ];
     let mut ops = match field.kind() {
         FieldKind::Skip => vec![],
         FieldKind::Nested => vec![Get],
         FieldKind::Required => vec![Get, GetWith, Store, Swap, CompareAndSwap, Update],
-        FieldKind::Optional { .. } => vec![
-            Get,
-            GetWith,
-            Contains,
-            Store,
-            Swap,
-            Delete,
-            LoadAndDelete,
-            LoadOrStore,
-            LoadOrStoreWith,
-            CompareAndSwap,
-            Update,
-        ],
-        FieldKind::Map { .. } => vec![
-            Get,
-            GetWith,
-            Contains,
-            Store,
-            Swap,
-            Delete,
-            LoadAndDelete,
-            LoadOrStore,
-            LoadOrStoreWith,
-            CompareAndSwap,
-            Update,
-            Range,
-            Len,
-        ],
+        FieldKind::Optional { .. } => maybe_absent.to_vec(),
+        FieldKind::Map { .. } => [&maybe_absent[..], &[Range, Len]].concat(),
     };
     if validated
         && matches!(

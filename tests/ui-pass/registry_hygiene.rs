@@ -64,6 +64,18 @@ where
     pub q: HashMap<String, Q>,
 }
 
+/// Defaulted parameters, and parameters named like the `serde` impls' own.
+#[derive(SyncRegistry)]
+pub struct Defaulted<__S: Clone + Send + Sync + 'static = u8, __D = u16, const N: usize = 3>
+where
+    __D: Clone + Send + Sync + 'static,
+{
+    /// One.
+    pub s: __S,
+    /// Two.
+    pub d: [__D; N],
+}
+
 /// A type parameter named like the `Hash` impl's own.
 #[derive(SyncRegistry)]
 pub struct HasherNamed<__H: Clone + Send + Sync + 'static> {
@@ -120,6 +132,8 @@ fn main() {
     generic.store_p(3);
     generic.store_q("a".to_owned(), 4);
     assert_eq!((generic.r(), generic.m(), generic.p(), generic.q("a")), (1, 2, Some(3), Some(4)));
+    let defaulted = <DefaultedRegistry>::new(Defaulted { s: 1, d: [2; 3] }).unwrap();
+    assert_eq!(defaulted.d(), [2, 2, 2]);
     let hashed = HasherNamedRegistry::new(HasherNamed { h: 5_u8 }).unwrap();
     assert_eq!(hashed.h(), 5);
 }

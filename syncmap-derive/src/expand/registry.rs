@@ -99,12 +99,25 @@ impl Gen<'_> {
         };
 
         // The `serde` impls, if the facade's `serde` feature is on (see `__registry_serde!`).
-        let serde_generics = &with_map.params;
+        // Impl parameters carry no defaults.
+        let mut serde_generics = with_map.clone();
+        for param in &mut serde_generics.params {
+            match param {
+                syn::GenericParam::Type(param) => param.default = None,
+                syn::GenericParam::Const(param) => param.default = None,
+                syn::GenericParam::Lifetime(_) => {}
+            }
+        }
+        let serde_generics = &serde_generics.params;
+        let ser = naming::fresh_param(self.generics(), "S");
+        let de = naming::fresh_param(self.generics(), "D");
         let serde_predicates = self.where_predicates(&[
             quote!(#m: #p::ConcurrentMap<#key_ty, #value_ty> + #p::Send + #p::Sync),
         ]);
         let serde_impls = quote! {
-            #krate::__registry_serde!({#serde_generics} {#root_ty} {#struct_ty} {#serde_predicates});
+            #krate::__registry_serde!(
+                {#serde_generics} {#root_ty} {#struct_ty} {#serde_predicates} {#ser #de '__de}
+            );
         };
 
         quote! {

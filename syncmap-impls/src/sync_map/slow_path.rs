@@ -163,7 +163,9 @@ where
             // *before* it is unexpunged: the insert hashes the key, user code that may panic,
             // and a panic then leaves the entry expunged and out of `dirty`, as it was. (The
             // other order left it live in `read` but absent from `dirty`: a later lock-free store
-            // landed in it and vanished at the next promotion.)
+            // landed in it and vanished at the next promotion.) A panic in the `Hash` of *other*
+            // keys, while `dirty` rehashes in place to make room, still loses entries: std's
+            // `HashMap` drops what it had not yet moved (issue 14, point 2, not fixed here).
             let dirty = state
                 .dirty
                 .as_mut()
