@@ -229,6 +229,27 @@ fn compare_and_delete_against_store() {
     });
 }
 
+/// Compare-and-delete against load-and-delete of one key only `dirty` holds: both take the key
+/// out of `dirty` when they win; exactly one wins, and the entry is retired once (the model's
+/// drop count catches a double retire).
+#[test]
+fn compare_and_delete_against_load_and_delete() {
+    model(|live| {
+        let map = Arc::new(map_with(live, &[], &[1, 2, 3]));
+        let other = Arc::clone(&map);
+        let t = thread::spawn(move || other.load_and_delete(&1).map(|v| v.value));
+        let deleted = map.compare_and_delete(&1, &Counted::new(1, live));
+        let loaded = t.join().unwrap();
+        settle(&map);
+        match (deleted, loaded) {
+            (true, None) | (false, Some(1)) => {}
+            outcome => panic!("not linearizable: {outcome:?}"),
+        }
+        assert_eq!(value_of(&map, 1), None);
+        assert_eq!(map.len(), 2);
+    });
+}
+
 /// Range's promotion against store: a range that promotes races with a store of a new key;
 /// it visits each key at most once, every key present throughout, and nothing never stored.
 #[test]
