@@ -103,13 +103,12 @@ impl Gen<'_> {
             }
         });
         let phantom_arm = self.phantom_arm(quote!(Self::__Phantom(__never, _)));
-        let phantom_eq = self.phantom_variant().map(|_| quote!(_ => false,));
-        let eq_fallback = if self.fields.len() > 1 || phantom_eq.is_some() {
+        // A wildcard arm only where another variant exists, else it would be unreachable.
+        let eq_fallback = if self.fields.len() > 1 || self.phantom_variant().is_some() {
             quote!(_ => false,)
         } else {
             quote!()
         };
-        let _ = phantom_eq;
         let hasher = crate::naming::fresh_param(self.generics(), "H");
         let mut with_query = self.generics().clone();
         with_query.params.insert(0, syn::parse_quote!('__q));

@@ -32,12 +32,10 @@ impl Gen<'_> {
         struct_generics
             .params
             .push(syn::parse_quote!(#pl = #p::RegistryCore<#struct_ty, #m>));
-        let (struct_params, _, _) = struct_generics.split_for_impl();
         let struct_decl_params = {
             let params = &struct_generics.params;
             quote!(<#params>)
         };
-        let _ = struct_params;
 
         let mut with_map = self.generics().clone();
         with_map.params.push(syn::parse_quote!(#m));

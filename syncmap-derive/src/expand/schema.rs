@@ -56,8 +56,7 @@ impl Gen<'_> {
             let default = match self.default_expr(f) {
                 // A secret's default is a secret too.
                 Some(_) if f.field.attrs.secret.is_some() => quote!(#p::Some("<redacted>")),
-                Some(expr) if f.field.attrs.default.as_ref().is_some_and(|d| d.expr.is_none()) => {
-                    let _ = expr;
+                Some(_) if f.field.attrs.default.as_ref().is_some_and(|d| d.expr.is_none()) => {
                     quote!(#p::Some("Default::default()"))
                 }
                 Some(expr) => {
