@@ -46,6 +46,7 @@ fn unset_required<S: RegistryStruct>(key: &S::Key) -> ! {
 }
 
 /// The stored value of field `I`, cloned.
+#[inline]
 fn load_field<S: FieldAt<I>, H: Holds<S>, const I: usize>(held: &H) -> Option<S::Type> {
     held.load_with(&S::key(), |value| S::unwrap_ref(value).cloned())
         .flatten()
@@ -53,6 +54,7 @@ fn load_field<S: FieldAt<I>, H: Holds<S>, const I: usize>(held: &H) -> Option<S:
 
 impl<S: FieldAt<I>, const I: usize> Required<S, I> {
     /// The field's value.
+    #[inline]
     pub fn get<H: Holds<S>>(held: &H) -> S::Type {
         load_field::<S, H, I>(held)
             .or_else(S::default_value)
@@ -130,6 +132,7 @@ impl<S: FieldAt<I>, const I: usize> Required<S, I> {
 
 impl<S: FieldAt<I>, const I: usize> Optional<S, I> {
     /// The field's value, if set.
+    #[inline]
     pub fn get<H: Holds<S>>(held: &H) -> Option<S::Type> {
         load_field::<S, H, I>(held)
     }

@@ -86,11 +86,11 @@ struct RootTx<'a, S: RegistryStruct, M> {
 
 impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Tx<S> for RootTx<'_, S, M> {
     fn load(&self, key: &S::Key) -> Option<S::Value> {
-        self.map.load(key)
+        self.map.load::<S::Key>(key)
     }
 
     fn store(&mut self, key: S::Key, value: S::Value) -> Option<S::Value> {
-        let old = self.map.load(&key);
+        let old = self.map.load::<S::Key>(&key);
         if let Some(old) = &old
             && S::value_eq(old, &value) == Some(true)
         {
@@ -103,7 +103,7 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Tx<S> for RootTx<'_,
     }
 
     fn delete(&mut self, key: &S::Key) -> Option<S::Value> {
-        let old = self.map.load_and_delete(key)?;
+        let old = self.map.load_and_delete::<S::Key>(key)?;
         self.changes
             .record(FieldChange::new(key.clone(), Some(old.clone()), None));
         Some(old)
@@ -113,7 +113,9 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Tx<S> for RootTx<'_,
 impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for RegistryCore<S, M> {
     #[inline]
     fn load_with<R>(&self, key: &S::Key, f: impl FnOnce(&S::Value) -> R) -> Option<R> {
-        self.map.load_with(key, f)
+        // `Q` named: inferred, it would be the key's `Borrow<dyn KeyQuery>` (a bound in scope wins
+        // over the blanket `Borrow<Self>`), hashing every stored-key lookup through `dyn Hasher`.
+        self.map.load_with::<S::Key, R, _>(key, f)
     }
 
     #[inline]
@@ -123,7 +125,7 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for Registr
         f: impl FnOnce(&S::Value) -> R,
     ) -> Option<R> {
         match query.stored_key() {
-            Some(key) => self.map.load_with(key, f),
+            Some(key) => self.map.load_with::<S::Key, R, _>(key, f),
             None => self.map.load_with(query, f),
         }
     }

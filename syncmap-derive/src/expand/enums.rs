@@ -139,6 +139,9 @@ impl Gen<'_> {
             #[automatically_derived]
             #allows
             impl #impl_generics #p::PartialEq for #key_ty #where_clause {
+                // Inlined, the match on a field read's constant key folds to one arm
+                // (`hash` too); left to the optimizer, `hash` stayed a call.
+                #[inline]
                 fn eq(&self, other: &Self) -> bool {
                     match (self, other) {
                         #(#eq_arms)*
@@ -154,6 +157,7 @@ impl Gen<'_> {
             #[automatically_derived]
             #allows
             impl #impl_generics #p::Hash for #key_ty #where_clause {
+                #[inline]
                 fn hash<#hasher: #p::Hasher>(&self, state: &mut #hasher) {
                     match self {
                         #(#hash_arms)*

@@ -285,16 +285,15 @@ where
         };
         // The key was missed in this `read` unless the lock-free look found it expunged.
         let missed_in = matches!(offered.0, Some(Offer::NewEntry(_))).then_some(read);
-        let result = match self.load_or_store_locked(key, offered, missed_in, &guard) {
+
+        match self.load_or_store_locked(key, offered, missed_in, &guard) {
             LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);
                 LoadOrStore::Loaded(found)
             }
             LockedLoadOrStore::Stored(stored) => LoadOrStore::Stored(stored.clone()),
-        };
-        drop(guard);
-        result
+        }
     }
 
     /// Go's `LoadAndDelete`; clones the deleted value only when asked.
@@ -308,7 +307,6 @@ where
         let entry = self.find(key, true, &guard)?;
         let unlinked = entry.delete(&guard)?;
         let value = Self::take_unlinked(unlinked, clone);
-        drop(guard);
         Some(value)
     }
 }
@@ -325,11 +323,9 @@ where
         Q: Hash + Eq + ?Sized,
         F: FnOnce(&V) -> R,
     {
+        // The guard ends with the scope, not in `drop(guard)`: see `Guard`.
         let guard = self.reclaimer.enter();
-        let entry = self.find(key, false, &guard)?;
-        let result = entry.load(&guard).map(f);
-        drop(guard);
-        result
+        self.find(key, false, &guard)?.load(&guard).map(f)
     }
 
     fn store(&self, key: K, value: V) {
@@ -337,7 +333,6 @@ where
         if let Some(previous) = self.swap_entry(key, value, &guard) {
             drop(previous);
         }
-        drop(guard);
     }
 
     fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
@@ -374,9 +369,8 @@ where
             return false;
         };
         // The unlinked value, if any, is retired as the temporary drops.
-        let present = entry.delete(&guard).is_some();
-        drop(guard);
-        present
+
+        entry.delete(&guard).is_some()
     }
 
     fn swap(&self, key: K, value: V) -> Option<V>
@@ -385,9 +379,8 @@ where
     {
         let guard = self.reclaimer.enter();
         let previous = self.swap_entry(key, value, &guard);
-        let previous = previous.and_then(|unlinked| Self::take_unlinked(unlinked, true));
-        drop(guard);
-        previous
+
+        previous.and_then(|unlinked| Self::take_unlinked(unlinked, true))
     }
 
     fn compare_and_swap<Q>(&self, key: &Q, old: &V, new: V) -> bool
@@ -402,7 +395,8 @@ where
         };
         // Outside `mu`, unlike Go: the compare runs user code, and a compare-and-swap never
         // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
-        let swapped = match entry.try_compare_and_swap(old, new, &guard) {
+
+        match entry.try_compare_and_swap(old, new, &guard) {
             Ok(unlinked) => {
                 drop(unlinked);
                 true
@@ -411,9 +405,7 @@ where
                 drop(new);
                 false
             }
-        };
-        drop(guard);
-        swapped
+        }
     }
 
     fn compare_and_delete<Q>(&self, key: &Q, old: &V) -> bool
@@ -440,7 +432,6 @@ where
         {
             self.forget_deleted_dirty_entry(key, entry, &guard);
         }
-        drop(guard);
         deleted
     }
 
@@ -505,7 +496,8 @@ where
 
     fn len(&self) -> usize {
         let guard = self.reclaimer.enter();
-        let count = {
+
+        {
             let state = self.mu.lock();
             // When `dirty` exists it holds every present key; otherwise `read` does.
             let present = |table: &Table<K, V, S>| {
@@ -518,9 +510,7 @@ where
                 Some(dirty) => present(dirty),
                 None => present(&self.load_read(&guard).m),
             }
-        };
-        drop(guard);
-        count
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! - A global `epoch` counter (per map) starts at 1.
 //! - Entering: a thread writes the current epoch into its own [`Slot`](slots::Slot) (0 means "no
 //!   guard"), then a *light* fence ([`barrier`]). Leaving: it writes 0. Both are plain stores to a
-//!   cache line no other reader writes; nested guards only count.
+//!   cache line no other reader writes; a nested guard (its slot already announced) does nothing.
 //! - Retiring: the unlinked object goes into the retiring thread's own bag, tagged with the epoch
 //!   read after the unlink. No lock, no shared write.
 //! - Collecting (when a thread's bag holds [`Reclaimer::COLLECT_AT`] objects and its last guard

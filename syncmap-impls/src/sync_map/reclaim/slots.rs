@@ -3,7 +3,7 @@
 
 use std::cell::UnsafeCell;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use super::retired::Retired;
 
@@ -13,9 +13,6 @@ use super::retired::Retired;
 pub(super) struct Slot {
     /// The epoch at which the thread's outermost guard began, or 0 when it holds no guard.
     pub(super) epoch: AtomicU64,
-    /// How many guards the owning thread holds (guards nest when a callback re-enters the map).
-    /// Only the owning thread touches it.
-    pub(super) depth: AtomicU32,
     /// The bag length at which the owning thread next collects; raised while objects cannot
     /// be freed (another thread holds an old guard) so that collecting does not repeat on every
     /// operation, and 0 while a number is borrowed, to send the end of the operation to the
@@ -30,7 +27,7 @@ pub(super) struct Slot {
     bag: UnsafeCell<Vec<Retired>>,
 }
 
-// SAFETY: `epoch` and `depth` are atomics. `bag` is touched only by the thread that owns the
+// SAFETY: `epoch` is atomic. `bag` is touched only by the thread that owns the
 // slot's number while it holds a guard on this slot (`push`, `take_ready`), or through `&mut`
 // when the map is dropped; a number changes owner only through the allocator's mutex, which
 // orders the old owner's last access before the new owner's first. The retired objects are
@@ -43,7 +40,6 @@ impl Slot {
     fn new(number: usize) -> Self {
         Self {
             epoch: AtomicU64::new(0),
-            depth: AtomicU32::new(0),
             collect_at: AtomicUsize::new(super::epoch::Reclaimer::COLLECT_AT),
             number,
             temporary: AtomicBool::new(false),
