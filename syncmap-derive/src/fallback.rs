@@ -1,6 +1,7 @@
 //! What is emitted next to the errors when the input cannot be expanded: the generated types,
 //! empty, so the user's code that names them does not add errors of its own (thiserror's
-//! `fallback.rs`).
+//! `fallback.rs`). A generated name that the user's scope already defines (see `collision`) gets
+//! no stand-in: it would be defined twice.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,8 +9,7 @@ use syn::{DeriveInput, GenericParam, Ident};
 
 use crate::naming::TypeNames;
 
-pub(crate) fn expand(input: &DeriveInput, name: Option<&Ident>) -> TokenStream {
-    let names = TypeNames::new(name.unwrap_or(&input.ident));
+pub(crate) fn expand(input: &DeriveInput, names: &TypeNames, taken: &[Ident]) -> TokenStream {
     let vis = &input.vis;
     let generics = &input.generics;
     let where_clause = &generics.where_clause;
@@ -33,6 +33,9 @@ pub(crate) fn expand(input: &DeriveInput, name: Option<&Ident>) -> TokenStream {
     registry_generics.params.push(syn::parse_quote!(M = ()));
     registry_generics.params.push(syn::parse_quote!(P = ()));
     let stub = |ident: &Ident, generics: &syn::Generics, phantom: TokenStream| {
+        if taken.contains(ident) {
+            return quote!();
+        }
         quote! {
             #[doc = "Not generated: `#[derive(SyncRegistry)]` failed on this struct."]
             #[allow(dead_code)]

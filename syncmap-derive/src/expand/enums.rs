@@ -28,7 +28,7 @@ impl Gen<'_> {
         let key = &self.names.key;
         let key_ty = self.with_params(key);
         let struct_ident = &self.input.original.ident;
-        let (impl_generics, ty_generics, _) = self.generics().split_for_impl();
+        let (impl_generics, _, _) = self.generics().split_for_impl();
         let where_clause = self.where_clause(&[]);
         let user_where = &self.generics().where_clause;
         let allows = Self::allows();
@@ -184,9 +184,6 @@ impl Gen<'_> {
                     self
                 }
             }
-
-            #[automatically_derived]
-            impl #impl_generics #p::GeneratedFor<#struct_ident #ty_generics> for #key_ty #user_where {}
         }
     }
 
@@ -197,7 +194,7 @@ impl Gen<'_> {
         let value = &self.names.value;
         let value_ty = self.with_params(value);
         let struct_ident = &self.input.original.ident;
-        let (impl_generics, ty_generics, _) = self.generics().split_for_impl();
+        let (impl_generics, _, _) = self.generics().split_for_impl();
         let where_clause = self.where_clause(&[]);
         let user_where = &self.generics().where_clause;
         let allows = Self::allows();
@@ -264,9 +261,6 @@ impl Gen<'_> {
                     }
                 }
             }
-
-            #[automatically_derived]
-            impl #impl_generics #p::GeneratedFor<#struct_ident #ty_generics> for #value_ty #user_where {}
         }
     }
 }

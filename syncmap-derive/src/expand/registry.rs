@@ -84,17 +84,6 @@ impl Gen<'_> {
                 }
             }
         });
-        let generated_check = if self.generics().params.is_empty() {
-            quote! {
-                const _: () = {
-                    #p::assert_generated::<#struct_ty, #key_ty>();
-                    #p::assert_generated::<#struct_ty, #value_ty>();
-                    #p::assert_generated::<#struct_ty, #registry>();
-                };
-            }
-        } else {
-            quote!()
-        };
 
         // The `serde` impls, if the facade's `serde` feature is on (see `__registry_serde!`).
         // Impl parameters carry no defaults.
@@ -156,11 +145,7 @@ impl Gen<'_> {
                 }
             }
 
-            #[automatically_derived]
-            impl #place_impl_generics #p::GeneratedFor<#struct_ty> for #registry<#(#ty_params,)* #m, #pl> #user_where {}
-
             #constructor
-            #generated_check
         }
     }
 }
