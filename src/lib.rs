@@ -41,6 +41,9 @@ pub use syncmap_derive::SyncRegistry;
 
 pub mod registry;
 
+#[cfg(feature = "config")]
+pub mod config;
+
 pub use crate::registry::{
     Batch, Change, ChangesSince, Defaults, FieldChange, FieldInfo, FieldKind, LeafField,
     MissingFields, Registry, RegistryStruct, RegistrySubscription, SecretValue, ValidationError,

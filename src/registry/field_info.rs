@@ -35,6 +35,8 @@ pub struct FieldInfo {
     kind: FieldKind,
     secret: bool,
     nested: Option<fn() -> &'static [FieldInfo]>,
+    env: Option<&'static str>,
+    restart_required: bool,
 }
 
 impl FieldInfo {
@@ -50,6 +52,8 @@ impl FieldInfo {
         kind: FieldKind,
         secret: bool,
         nested: Option<fn() -> &'static [FieldInfo]>,
+        env: Option<&'static str>,
+        restart_required: bool,
     ) -> Self {
         Self {
             ident,
@@ -60,6 +64,8 @@ impl FieldInfo {
             kind,
             secret,
             nested,
+            env,
+            restart_required,
         }
     }
 
@@ -105,6 +111,18 @@ impl FieldInfo {
         matches!(self.kind, FieldKind::Optional | FieldKind::Map)
     }
 
+    /// The field's `#[registry(env = "NAME")]`: the environment variable that sets it instead of
+    /// the one named from its path.
+    pub const fn env(&self) -> Option<&'static str> {
+        self.env
+    }
+
+    /// Whether the field is `#[registry(restart_required)]`: a new value is published like any
+    /// other, but takes effect only when the program restarts (reload reports list such fields).
+    pub const fn is_restart_required(&self) -> bool {
+        self.restart_required
+    }
+
     /// The fields of a nested field's struct, or `None` for any other kind.
     pub fn nested_fields(&self) -> Option<&'static [FieldInfo]> {
         self.nested.map(|fields| fields())
@@ -119,6 +137,8 @@ impl fmt::Debug for FieldInfo {
             .field("kind", &self.kind)
             .field("default", &self.default)
             .field("secret", &self.secret)
+            .field("env", &self.env)
+            .field("restart_required", &self.restart_required)
             .finish_non_exhaustive()
     }
 }

@@ -15,6 +15,7 @@
 //! | `error` | missing fields and validation failures |
 //! | `secret` | secret fields |
 //! | `serde_support` | (feature `serde`) registries serialize as their snapshot |
+//! | `config_support` | (feature `config`) structs load from configuration sources |
 //! | `compare` | change detection without requiring `PartialEq` |
 //! | `debug` | the registries' `Debug` |
 
@@ -22,6 +23,7 @@ pub(crate) mod accessors;
 mod batch;
 mod change;
 pub(crate) mod compare;
+mod config_support;
 pub(crate) mod debug;
 mod error;
 mod field_info;
@@ -38,6 +40,8 @@ pub use change::{Change, FieldChange};
 #[doc(hidden)]
 pub use error::run_validator;
 pub use error::{BoxError, Invalid, MissingFields, ValidationError};
+#[cfg(feature = "config")]
+pub(crate) use field_info::leaves;
 pub use field_info::{FieldInfo, FieldKind, LeafField};
 #[doc(hidden)]
 pub use place::{Holds, Tx};

@@ -34,6 +34,10 @@ pub(crate) struct FieldAttrs {
     /// Redacted in every generated `Debug`.
     pub(crate) secret: Option<Span>,
     pub(crate) nested: Option<Span>,
+    /// The environment variable that sets the field, instead of the one named from its path.
+    pub(crate) env: Option<LitStr>,
+    /// Changing the field at run time takes a restart to take effect (reload reports say so).
+    pub(crate) restart_required: Option<Span>,
 }
 
 /// `default` (the type's `Default`) or `default = EXPR`.
@@ -44,7 +48,7 @@ pub(crate) struct FieldDefault {
 }
 
 const STRUCT_KEYS: &str = "`name`, `crate` or `validate`";
-const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `nested`, `validate` or `secret`";
+const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `nested`, `validate`, `secret`, `env` or `restart_required`";
 
 pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut out = StructAttrs::default();
@@ -125,6 +129,26 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             } else if key.is_ident("secret") {
                 if flag(cx, key, input) {
                     set_once(cx, key, &mut out.secret, span);
+                }
+            } else if key.is_ident("env") {
+                if let Some(lit) = parse_value(cx, key, input, |input| input.parse::<LitStr>()) {
+                    let name = lit.value();
+                    if name.is_empty()
+                        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "`env` expects an environment variable name of ASCII letters, digits and `_`, found {name:?}"
+                            ),
+                        );
+                    } else {
+                        set_once(cx, key, &mut out.env, lit);
+                    }
+                }
+            } else if key.is_ident("restart_required") {
+                if flag(cx, key, input) {
+                    set_once(cx, key, &mut out.restart_required, span);
                 }
             } else {
                 unknown_key(cx, key, "field", FIELD_KEYS);

@@ -89,6 +89,18 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
         if attrs.validate.is_some() {
             refuse("validate", "give the nested struct a validator of its own");
         }
+        if attrs.env.is_some() {
+            refuse(
+                "env",
+                "each of the nested struct's fields has a variable of its own",
+            );
+        }
+        if attrs.restart_required.is_some() {
+            refuse(
+                "restart_required",
+                "mark the nested struct's fields `restart_required` instead",
+            );
+        }
         return;
     }
     if let (Some(default), Some(_)) = (&attrs.default, ast::option_type(field.ty))

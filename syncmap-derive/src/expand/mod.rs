@@ -8,6 +8,7 @@
 //! error the user then sees is the field type check, under the field's type.
 
 mod accessors;
+mod config;
 mod enums;
 mod registry;
 mod schema;
@@ -84,12 +85,14 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let registry = cx.registry();
     let accessors = cx.accessors();
     let checks = cx.field_type_checks();
+    let config = cx.config();
     quote! {
         #enums
         #schema
         #registry
         #accessors
         #checks
+        #config
     }
 }
 

@@ -56,7 +56,13 @@ impl Gen<'_> {
             let default = match self.default_expr(f) {
                 // A secret's default is a secret too.
                 Some(_) if f.field.attrs.secret.is_some() => quote!(#p::Some("<redacted>")),
-                Some(_) if f.field.attrs.default.as_ref().is_some_and(|d| d.expr.is_none()) => {
+                Some(_)
+                    if f.field
+                        .attrs
+                        .default
+                        .as_ref()
+                        .is_some_and(|d| d.expr.is_none()) =>
+                {
                     quote!(#p::Some("Default::default()"))
                 }
                 Some(expr) => {
@@ -73,6 +79,11 @@ impl Gen<'_> {
                 FieldKind::Skip => unreachable!("skipped fields are not generated"),
             };
             let secret = f.field.attrs.secret.is_some();
+            let env = match &f.field.attrs.env {
+                Some(name) => quote!(#p::Some(#name)),
+                None => quote!(#p::None),
+            };
+            let restart_required = f.field.attrs.restart_required.is_some();
             let nested = match f.kind {
                 FieldKind::Nested => {
                     let ty = f.field.ty;
@@ -81,7 +92,10 @@ impl Gen<'_> {
                 _ => quote!(#p::None),
             };
             quote! {
-                #p::FieldInfo::__new(#ident, #key_name, #docs, #ty, #default, #p::FieldKind::#kind, #secret, #nested)
+                #p::FieldInfo::__new(
+                    #ident, #key_name, #docs, #ty, #default, #p::FieldKind::#kind, #secret, #nested,
+                    #env, #restart_required,
+                )
             }
         });
 
