@@ -44,6 +44,9 @@ pub mod registry;
 #[cfg(feature = "config")]
 pub mod config;
 
+#[cfg(feature = "fleet")]
+pub mod fleet;
+
 pub use crate::registry::{
     Batch, Change, ChangesSince, Defaults, FieldChange, FieldInfo, FieldKind, LeafField,
     MissingFields, Registry, RegistryStruct, RegistrySubscription, SecretValue, ValidationError,

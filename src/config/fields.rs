@@ -107,6 +107,23 @@ pub(crate) fn read_struct<S: ConfigStruct>(tree: &Node, state: &mut LoadState) -
     }
 }
 
+/// Reads `S` from a tree that is not a file: unknown keys are ignored (a newer instance may
+/// know more fields), every field's problems are returned at once.
+#[cfg(feature = "fleet")]
+pub(crate) fn read_tree<S: ConfigStruct>(tree: &Node) -> Result<S, Vec<Problem>> {
+    let mut state = LoadState {
+        problems: Vec::new(),
+        provenance: Provenance::default(),
+        unknown: Unknown::default(),
+        deny_unknown: false,
+        env_name: Box::new(|path| super::env::var_name(None, path)),
+    };
+    match read_struct::<S>(tree, &mut state) {
+        Some(value) => Ok(value),
+        None => Err(state.problems),
+    }
+}
+
 fn read_fields<S: ConfigStruct>(
     table: Option<&Node>,
     prefix: String,

@@ -31,6 +31,8 @@ mod watch;
 
 pub use self::error::{ConfigError, Problem, ProblemKind};
 pub use self::fields::ConfigStruct;
+#[cfg(feature = "fleet")]
+pub(crate) use self::fields::read_tree;
 #[doc(hidden)]
 pub use self::fields::{FieldLoader, Loadable, kind};
 pub use self::loader::{Loader, Reload};

@@ -38,6 +38,11 @@ pub enum Origin {
     /// The field's `#[registry(default = ...)]`, or `None`/empty for an absent optional or map
     /// field.
     Default,
+    /// A field of a fleet's remote store (feature `fleet`), by its name there.
+    Remote {
+        /// The field's name in the remote store, such as `database.pool.size`.
+        field: String,
+    },
 }
 
 impl fmt::Display for Origin {
@@ -52,6 +57,7 @@ impl fmt::Display for Origin {
             }
             Origin::Override { label } => write!(f, "override {label}"),
             Origin::Default => f.write_str("default"),
+            Origin::Remote { field } => write!(f, "remote field {field}"),
         }
     }
 }

@@ -70,13 +70,25 @@ impl<S: RegistryStruct> fmt::Debug for FieldChange<S> {
 /// A change published to a registry: its version, and every field it changed, once each, in
 /// the order written.
 pub struct Change<S: RegistryStruct> {
+    previous: u64,
     version: u64,
     fields: Vec<FieldChange<S>>,
 }
 
 impl<S: RegistryStruct> Change<S> {
-    pub(crate) fn new(version: u64, fields: Vec<FieldChange<S>>) -> Self {
-        Self { version, fields }
+    pub(crate) fn new(previous: u64, version: u64, fields: Vec<FieldChange<S>>) -> Self {
+        Self {
+            previous,
+            version,
+            fields,
+        }
+    }
+
+    /// The version this change was applied to: `version() - 1`, except where a fleet binding
+    /// published a remote change whose version skipped over others' (the local version follows
+    /// the fleet's).
+    pub fn previous_version(&self) -> u64 {
+        self.previous
     }
 
     /// The registry's version once this change was published: the first change is version 1.
@@ -103,6 +115,7 @@ impl<S: RegistryStruct> Change<S> {
 impl<S: RegistryStruct> Clone for Change<S> {
     fn clone(&self) -> Self {
         Self {
+            previous: self.previous,
             version: self.version,
             fields: self.fields.clone(),
         }

@@ -46,6 +46,8 @@ pub use field_info::{FieldInfo, FieldKind, LeafField};
 #[doc(hidden)]
 pub use place::{Holds, Tx};
 pub use place::{Nested, RegistryCore};
+#[cfg(feature = "fleet")]
+pub(crate) use registry_trait::store_struct_at;
 pub use registry_trait::{ChangesSince, Registry};
 pub use schema::{Defaults, FieldAt, MapFieldAt, NestAt, RegistryStruct};
 pub use secret::SecretValue;

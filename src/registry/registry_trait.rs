@@ -160,7 +160,7 @@ pub trait Registry: Sized + Send + Sync {
     /// The validators' failures; nothing is written then.
     fn store_struct(&self, value: Self::Struct) -> Result<u64, ValidationError> {
         value.validate()?;
-        Ok(store_entries(self.core(), value, None).unwrap_or_else(|version| version))
+        Ok(store_entries(self.core(), value, None, None).unwrap_or_else(|version| version))
     }
 
     /// Edits the struct with `f` and stores the result as one change, as
@@ -177,7 +177,7 @@ pub trait Registry: Sized + Send + Sync {
             let (mut value, version) = self.snapshot_with_version();
             f(&mut value);
             value.validate()?;
-            if let Ok(version) = store_entries(self.core(), value, Some(version)) {
+            if let Ok(version) = store_entries(self.core(), value, Some(version), None) {
                 return Ok(version);
             }
         }
@@ -342,6 +342,14 @@ fn rebuild<S: RegistryStruct>(entries: Vec<(S::Key, S::Value)>) -> S {
     })
 }
 
+/// Stores `value` as [`Registry::store_struct`] does, published at version `version` (or the
+/// next one, if the registry is already there): a fleet binding makes the local version the
+/// fleet's. Validators are the caller's to run.
+#[cfg(feature = "fleet")]
+pub(crate) fn store_struct_at<R: Registry>(registry: &R, value: R::Struct, version: u64) -> u64 {
+    store_entries(registry.core(), value, None, Some(version)).unwrap_or_else(|version| version)
+}
+
 /// Writes the entries of `value` that differ from the stored ones, and deletes stored entries
 /// it does not have, as one change. With `expected`, does so only if the version is still that;
 /// otherwise returns `Err(version now)`.
@@ -349,10 +357,12 @@ fn store_entries<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
     core: &RegistryCore<S, M>,
     value: S,
     expected: Option<u64>,
+    target: Option<u64>,
 ) -> Result<u64, u64> {
     let mut entries = Vec::new();
     value.into_entries(&mut |key, value| entries.push((key, value)));
-    let result = core.sync.write_if(
+    let result = core.sync.write_if_at(
+        target,
         || match expected {
             Some(expected) if core.sync.version() != expected => Err(core.sync.version()),
             _ => Ok(()),

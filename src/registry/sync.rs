@@ -257,6 +257,8 @@ struct WriteGuard<'a, S: RegistryStruct> {
     sync: &'a RegistrySync<S>,
     state: &'a WriterState<S>,
     start: u64,
+    /// The version to publish at instead of the next one (a fleet binding's remote version).
+    target: Option<u64>,
     changes: Changes<S>,
     /// Where the change evicted from the history goes, to be dropped after the writer lock: its
     /// values' `Drop` may write to the registry, which must then be a write of its own.
@@ -269,13 +271,19 @@ impl<S: RegistryStruct> Drop for WriteGuard<'_, S> {
         state.applying.set(false);
         let mut fields = std::mem::take(&mut self.changes.fields);
         fields.append(&mut state.joined.borrow_mut());
+        let target = self
+            .target
+            .map(|version| 2 * version)
+            .filter(|&seq| seq > self.start);
         if fields.is_empty() && !std::thread::panicking() {
-            // Nothing changed: the version stays, and a snapshot that saw `start` was right.
-            sync.seq.store(self.start, Ordering::Release);
+            // Nothing changed: the version stays (or silently takes the fleet's), and a snapshot
+            // that saw `start` was right.
+            sync.seq
+                .store(target.unwrap_or(self.start), Ordering::Release);
             return;
         }
-        let seq = self.start + 2;
-        let change = Arc::new(Change::new(seq / 2, fields));
+        let seq = target.unwrap_or(self.start + 2);
+        let change = Arc::new(Change::new(self.start / 2, seq / 2, fields));
         // Kept before the version moves, so that a waiter that sees the version finds it. The
         // change it evicts leaves with the guard's caller, to be dropped after the writer lock.
         {
@@ -343,7 +351,7 @@ impl<S: RegistryStruct> RegistrySync<S> {
             .collect();
         let complete = changes
             .first()
-            .is_none_or(|first| first.version() == after + 1);
+            .is_none_or(|first| first.previous_version() <= after);
         (changes, complete)
     }
 
@@ -438,6 +446,17 @@ impl<S: RegistryStruct> RegistrySync<S> {
         check: impl FnOnce() -> Result<C, E>,
         write: impl FnOnce(C, &mut Changes<S>) -> R,
     ) -> Result<R, E> {
+        self.write_if_at(None, check, write)
+    }
+
+    /// [`write_if`](Self::write_if), publishing at version `target` rather than the next one
+    /// when `target` is ahead (a fleet binding applying a remote version).
+    pub(crate) fn write_if_at<C, E, R>(
+        &self,
+        target: Option<u64>,
+        check: impl FnOnce() -> Result<C, E>,
+        write: impl FnOnce(C, &mut Changes<S>) -> R,
+    ) -> Result<R, E> {
         // Declared before the lock, so dropped after it.
         let mut evicted = None;
         let (outcome, outermost) = 'locked: {
@@ -466,6 +485,7 @@ impl<S: RegistryStruct> RegistrySync<S> {
                 sync: self,
                 state: &writer,
                 start,
+                target,
                 changes: Changes { fields: Vec::new() },
                 evicted: &mut evicted,
             };
