@@ -227,7 +227,7 @@ timeout_ms = -5
     );
     assert!(matches!(
         &find("name").2,
-        ProblemKind::Missing { env_var } if env_var == "NAME"
+        ProblemKind::Missing { env_var: None }
     ));
     // A typo inside a value's own struct is caught too, with a suggestion.
     assert_eq!(
@@ -411,7 +411,7 @@ fn the_template_documents_every_field_and_reads_back_as_the_defaults() {
         .template();
     for expected in [
         "# Type: u16. Environment: APP_PORT.\n#port = 8080\n",
-        "# Required: no default.\nname =\n",
+        "# Required: no default; set it.\n#name =\n",
         "# Optional.\n#replicas =\n",
         "#[limits]\n",
         "\n[database]\n",
@@ -445,4 +445,79 @@ fn the_template_documents_every_field_and_reads_back_as_the_defaults() {
     assert_eq!(config.port(), 8080);
     assert_eq!(config.database().pool().size(), 10);
     assert!(matches!(provenance.get("port"), Some(Origin::File { .. })));
+}
+
+#[test]
+fn a_broken_layer_still_lets_every_field_problem_through_but_no_missing_one() {
+    let dir = Dir::new();
+    let good = dir.write("a.toml", "port = \"http\"\n");
+    let broken = dir.write("b.json", "{\"name\": ");
+    let error = Loader::<ServiceRegistry>::new()
+        .file(&good)
+        .file(&broken)
+        .load()
+        .unwrap_err();
+    let kinds: Vec<(&str, &ProblemKind)> = error
+        .problems()
+        .iter()
+        .map(|p| (p.path(), p.kind()))
+        .collect();
+    assert!(
+        matches!(kinds[0], ("", ProblemKind::Syntax { .. })),
+        "{error}"
+    );
+    assert!(kinds.iter().any(|(path, _)| *path == "port"), "{error}");
+    assert!(
+        !kinds
+            .iter()
+            .any(|(_, kind)| matches!(kind, ProblemKind::Missing { .. })),
+        "{error}"
+    );
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Strict {
+    host: String,
+}
+
+#[derive(SyncRegistry, Clone, Debug)]
+struct Typos {
+    strict: Option<Strict>,
+    backend: Option<Backend>,
+    #[registry(map)]
+    ports: HashMap<u16, String>,
+    level: Option<u8>,
+}
+
+#[test]
+fn typos_anywhere_are_reported_once_and_paths_agree_with_provenance() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "t.toml",
+        "strict = { host = \"h\", extra = 1 }\n[ports]\n80 = \"http\"\nx = \"bad\"\n",
+    );
+    let error = Loader::<TyposRegistry>::new()
+        .file(&file)
+        .set("backend", "host=x,wieght=3")
+        .load()
+        .unwrap_err();
+    let paths: Vec<&str> = error.problems().iter().map(|p| p.path()).collect();
+    assert_eq!(
+        paths.iter().filter(|p| **p == "strict.extra").count(),
+        1,
+        "{error}"
+    );
+    assert!(paths.contains(&"backend.wieght"), "{error}");
+    assert!(paths.contains(&"ports[\"x\"]"), "{error}");
+
+    let file = dir.write("ok.toml", "[ports]\n80 = \"http\"\n");
+    let (typos, provenance) = Loader::<TyposRegistry>::new()
+        .file(&file)
+        .set("level", "")
+        .load()
+        .unwrap();
+    assert_eq!(typos.ports(&80), Some("http".to_owned()));
+    assert_eq!(typos.level(), None, "empty text unsets an optional field");
+    assert!(provenance.get("ports[80]").is_some(), "{provenance}");
 }

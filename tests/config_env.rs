@@ -132,11 +132,45 @@ fn environment_variables_set_nested_optional_list_map_and_secret_fields() {
         "{text}"
     );
 
+    // A variable with the prefix that sets no field is a typo.
+    unset(&["SVC_DATABASE__PASSWORD"]);
+    set(&[("SVC_LOG_LEVL", "info")]);
+    let error = loader.load().unwrap_err();
+    assert!(
+        matches!(
+            error.problems()[0].kind(),
+            ProblemKind::UnknownKey { key, did_you_mean: Some(guess) }
+                if key == "SVC_LOG_LEVL" && guess == "SVC_LOG_LEVEL"
+        ),
+        "{error}"
+    );
+    unset(&["SVC_LOG_LEVL"]);
+
+    // A rotated secret file is reloaded by the watcher.
+    let (app, _) = loader.load().unwrap();
+    let app = std::sync::Arc::new(app);
+    let watcher = Loader::<AppRegistry>::new()
+        .env_prefix("SVC")
+        .debounce(std::time::Duration::from_millis(50))
+        .watch(std::sync::Arc::clone(&app))
+        .unwrap();
+    let rotated = dir.path().join("rotated");
+    fs::write(&rotated, "n3w\n").unwrap();
+    fs::rename(&rotated, &secret_file).unwrap();
+    let mut after = 0;
+    while app.database().password().unwrap().expose_secret() != "n3w" {
+        let report = watcher
+            .wait_report(after, std::time::Duration::from_secs(20))
+            .expect("a reload after the secret file changed");
+        after = report.attempt;
+    }
+    drop(watcher);
+
     // A required field no source sets names the variable that would.
-    unset(&["SVC_DATABASE__PASSWORD", "SVC_DATABASE__URL"]);
+    unset(&["SVC_DATABASE__URL"]);
     let error = loader.load().unwrap_err();
     assert!(matches!(
         error.problems()[0].kind(),
-        ProblemKind::Missing { env_var } if env_var == "SVC_DATABASE__URL"
+        ProblemKind::Missing { env_var: Some(env_var) } if env_var == "SVC_DATABASE__URL"
     ));
 }

@@ -210,7 +210,7 @@ fn a_future_awaits_the_next_report_on_any_executor() {
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);
     assert!(next.as_mut().poll(&mut cx).is_pending());
-    fs::write(&s.file, text(7, 1, 1)).unwrap();
+    replace(&s.file, &text(7, 1, 1));
     let deadline = std::time::Instant::now() + PATIENCE;
     let report = loop {
         if let Poll::Ready(report) = next.as_mut().poll(&mut cx) {
@@ -293,4 +293,47 @@ fn readers_never_see_a_torn_struct_during_a_thousand_reloads() {
             right: 1000
         }
     );
+}
+
+#[test]
+fn a_callback_may_ask_for_a_reload_without_deadlocking_the_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("limits.toml");
+    fs::write(&file, text(1, 1, 1)).unwrap();
+    let loader = Loader::<LimitsRegistry>::new().file(&file);
+    let (registry, _) = loader.load().unwrap();
+    let handle: Arc<Mutex<Option<Arc<Watcher<LimitsRegistry>>>>> = Arc::default();
+    let watcher = {
+        let handle = Arc::clone(&handle);
+        loader
+            .watch_with(Arc::new(registry), move |report| {
+                if report.attempt == 1 {
+                    let watcher = handle.lock().unwrap().clone().expect("set below");
+                    // On the watcher's own thread: queued, not waited for.
+                    assert!(watcher.reload_now().is_none());
+                }
+            })
+            .unwrap()
+    };
+    let watcher = Arc::new(watcher);
+    *handle.lock().unwrap() = Some(Arc::clone(&watcher));
+    watcher.reload_now().unwrap();
+    let second = watcher
+        .wait_report(1, PATIENCE)
+        .expect("the queued reload ran");
+    assert_eq!(second.attempt, 2);
+    handle.lock().unwrap().take();
+}
+
+#[test]
+fn an_edit_of_the_file_a_symlink_points_to_in_another_directory_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (links, targets) = (dir.path().join("links"), dir.path().join("targets"));
+    fs::create_dir(&links).unwrap();
+    fs::create_dir(&targets).unwrap();
+    fs::write(targets.join("limits.toml"), text(1, 1, 1)).unwrap();
+    std::os::unix::fs::symlink(targets.join("limits.toml"), links.join("limits.toml")).unwrap();
+    let s = setup_at(dir, links.join("limits.toml"));
+    replace(&targets.join("limits.toml"), &text(9, 1, 1));
+    s.until_rate(9);
 }

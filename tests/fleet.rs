@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -173,7 +173,7 @@ fn ten_thousand_updates_from_two_writers_are_neither_lost_nor_reordered_nor_doub
     let a = bind(&server, "count", flags(1));
     let b = bind(&server, "count", flags(1));
     // Every change either side publishes, in order: (version, counter).
-    type Seen = Arc<Mutex<Vec<(u64, u64)>>>;
+    type Seen = Arc<(Mutex<Vec<(u64, u64)>>, Condvar)>;
     let seen: [Seen; 2] = [Arc::default(), Arc::default()];
     let _subscriptions: Vec<_> = [&a, &b]
         .iter()
@@ -190,7 +190,8 @@ fn ten_thousand_updates_from_two_writers_are_neither_lost_nor_reordered_nor_doub
                             other => panic!("not the counter: {other:?}"),
                         });
                 if let Some(counter) = counter {
-                    seen.lock().unwrap().push((change.version(), counter));
+                    seen.0.lock().unwrap().push((change.version(), counter));
+                    seen.1.notify_all();
                 }
             })
         })
@@ -214,12 +215,24 @@ fn ten_thousand_updates_from_two_writers_are_neither_lost_nor_reordered_nor_doub
     eventually(&b, "counts to 10,000", |f| f.counter == 10_000);
     assert_eq!(a.registry().version(), b.registry().version());
     for seen in &seen {
-        let seen = seen.lock().unwrap();
-        assert!(
-            seen.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
-            "versions and counts only grow"
-        );
+        // A subscriber is called just after the registry publishes: wait for the last change.
+        let seen: Vec<(u64, u64)> = seen
+            .1
+            .wait_timeout_while(seen.0.lock().unwrap(), PATIENCE, |seen| {
+                seen.last().map(|s| s.1) != Some(10_000)
+            })
+            .unwrap()
+            .0
+            .clone();
         assert_eq!(seen.last().map(|s| s.1), Some(10_000));
+        let backwards: Vec<_> = seen
+            .windows(2)
+            .filter(|w| w[0].0 >= w[1].0 || w[0].1 >= w[1].1)
+            .collect();
+        assert!(
+            backwards.is_empty(),
+            "versions and counts only grow: {backwards:?}"
+        );
     }
 }
 

@@ -81,8 +81,12 @@ impl de::Error for DeError {
     }
 
     fn invalid_type(unexpected: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        let found = match unexpected {
+            Unexpected::Unit => "null".to_owned(),
+            other => other.to_string(),
+        };
         Self {
-            message: format!("expected {expected}, found {unexpected}"),
+            message: format!("expected {expected}, found {found}"),
             redacted: format!("expected {expected}, found {}", kind_of(&unexpected)),
             location: None,
         }
@@ -274,8 +278,11 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        // Empty text from the environment or an override unsets an optional value.
+        let empty_text = self.text().is_some_and(|text| text.trim().is_empty());
         let result = match self.node.value {
             Value::Null => visitor.visit_none(),
+            _ if empty_text => visitor.visit_none(),
             _ => return visitor.visit_some(self),
         };
         result.map_err(|e| self.locate(e))
@@ -338,7 +345,16 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        if let Value::Table(entries) = &self.node.value {
+        // Keys written as `key=value` text are checked as a table's are.
+        let pairs = match self.text() {
+            Some(text) => split_pairs(text, &self.node.origin).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let entries = match &self.node.value {
+            Value::Table(entries) => entries.as_slice(),
+            _ => pairs.as_slice(),
+        };
+        {
             let mut unknown = self.unknown.problems.borrow_mut();
             for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
                 unknown.push(Problem::new(

@@ -4,7 +4,9 @@
 //! `APP_DATABASE__POOL_SIZE` for `database.pool_size` under prefix `APP`. A single `_` stays
 //! inside a name and a double one separates levels, so names with underscores are never
 //! ambiguous. A secret field may instead be given by `NAME_FILE`, the path of a file holding
-//! it (Docker and Kubernetes secrets); a trailing newline is dropped.
+//! it (Docker and Kubernetes secrets); a trailing newline is dropped. Characters of a renamed
+//! key that a variable name cannot hold become `_` (`log-level` -> `LOG_LEVEL`); a field named
+//! `a__b` and a nested `a.b` would share a variable, so avoid double underscores in names.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -35,7 +37,21 @@ pub(crate) fn var_for(fields: &'static [FieldInfo], prefix: Option<&str>, path: 
 
 /// The variable named from `path`: see the module's docs.
 pub(crate) fn var_name(prefix: Option<&str>, path: &str) -> String {
-    let body: Vec<String> = path.split('.').map(str::to_uppercase).collect();
+    // A renamed key may hold characters a variable name cannot (`log-level`): they become `_`.
+    let body: Vec<String> = path
+        .split('.')
+        .map(|name| {
+            name.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        })
+        .collect();
     let body = body.join("__");
     match prefix {
         Some(prefix) if !prefix.is_empty() => format!("{prefix}_{body}"),
@@ -43,15 +59,51 @@ pub(crate) fn var_name(prefix: Option<&str>, path: &str) -> String {
     }
 }
 
-/// Reads every variable that sets a field of `fields`, as a tree rooted like a file's.
+/// Reads every variable that sets a field of `fields`, as a tree rooted like a file's. With
+/// `deny_unknown` and a prefix, a variable with the prefix that sets no field is a problem (a
+/// typo such as `APP_PROT`).
 pub(crate) fn read(
     fields: &'static [FieldInfo],
     prefix: Option<&str>,
+    deny_unknown: bool,
     problems: &mut Vec<Problem>,
 ) -> Node {
     let mut root = Node::new(Value::Table(Vec::new()), Origin::Default);
     read_into(fields, "", prefix, &mut root, problems);
+    if let Some(prefix) = prefix.filter(|prefix| deny_unknown && !prefix.is_empty()) {
+        unknown_variables(fields, prefix, problems);
+    }
     root
+}
+
+fn unknown_variables(fields: &'static [FieldInfo], prefix: &str, problems: &mut Vec<Problem>) {
+    let mut leaves = Vec::new();
+    crate::registry::leaves(fields, "", &mut leaves);
+    let mut known = Vec::new();
+    for leaf in &leaves {
+        let var = leaf_var(leaf.info(), Some(prefix), leaf.path());
+        if leaf.info().is_secret() {
+            known.push(format!("{var}_FILE"));
+        }
+        known.push(var);
+    }
+    let start = format!("{prefix}_");
+    let mut strays: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with(&start) && !known.contains(name))
+        .collect();
+    strays.sort();
+    for var in strays {
+        let did_you_mean = super::suggest::closest(&var, known.iter().map(String::as_str));
+        problems.push(Problem::new(
+            "",
+            Some(Origin::Env { var: var.clone() }),
+            ProblemKind::UnknownKey {
+                key: var,
+                did_you_mean,
+            },
+        ));
+    }
 }
 
 fn read_into(
@@ -170,5 +222,6 @@ mod tests {
         );
         assert_eq!(var_name(None, "database.pool_size"), "DATABASE__POOL_SIZE");
         assert_eq!(var_name(Some(""), "a.b.c"), "A__B__C");
+        assert_eq!(var_name(Some("APP"), "log-level"), "APP_LOG_LEVEL");
     }
 }

@@ -57,8 +57,9 @@ pub enum ProblemKind {
     },
     /// A required field without a default that no source set.
     Missing {
-        /// The environment variable that would have set it.
-        env_var: String,
+        /// The environment variable that would have set it, if the loader reads the
+        /// environment.
+        env_var: Option<String>,
     },
     /// A validator refused the value.
     Validation {
@@ -119,11 +120,16 @@ impl fmt::Display for Problem {
                     None => Ok(()),
                 }
             }
-            ProblemKind::Missing { env_var } => write!(
+            ProblemKind::Missing {
+                env_var: Some(env_var),
+            } => write!(
                 f,
                 "missing: the field has no default and no source sets it (set it in a file, \
                  or with the environment variable {env_var})"
             ),
+            ProblemKind::Missing { env_var: None } => {
+                f.write_str("missing: the field has no default and no source sets it")
+            }
             ProblemKind::Validation { message } => write!(f, "refused by validation: {message}"),
             ProblemKind::Conflict { message } => f.write_str(message),
         }

@@ -49,14 +49,18 @@ pub mod kind {
     pub enum Nested {}
 }
 
+/// The environment variable that sets a field's path, if the load reads the environment.
+pub(crate) type EnvName = Box<dyn Fn(&str) -> Option<String>>;
+
 /// What a load collects besides the values.
 pub(crate) struct LoadState {
     pub(crate) problems: Vec<Problem>,
     pub(crate) provenance: Provenance,
     pub(crate) unknown: Unknown,
     pub(crate) deny_unknown: bool,
-    /// The environment variable name of a path, for "missing" hints.
-    pub(crate) env_name: Box<dyn Fn(&str) -> String>,
+    /// The environment variable that sets a path, if the environment is read (for "missing"
+    /// hints).
+    pub(crate) env_name: EnvName,
 }
 
 /// Reads the fields of one struct of the tree (the root, or a nested struct) into entries.
@@ -84,6 +88,12 @@ pub(crate) fn read_struct<S: ConfigStruct>(tree: &Node, state: &mut LoadState) -
     read_fields::<S>(Some(tree), String::new(), state, &mut sink);
     if state.deny_unknown {
         let unknown = state.unknown.problems.take();
+        // A value type with `deny_unknown_fields` reports the same key itself: keep one.
+        let reported = |problem: &Problem| {
+            unknown.iter().any(|u| u.path() == problem.path())
+                && matches!(problem.kind(), ProblemKind::Invalid { .. })
+        };
+        state.problems.retain(|problem| !reported(problem));
         state.problems.extend(unknown);
     }
     if !state.problems.is_empty() {
@@ -116,7 +126,7 @@ pub(crate) fn read_tree<S: ConfigStruct>(tree: &Node) -> Result<S, Vec<Problem>>
         provenance: Provenance::default(),
         unknown: Unknown::default(),
         deny_unknown: false,
-        env_name: Box::new(|path| super::env::var_name(None, path)),
+        env_name: Box::new(|_| None),
     };
     match read_struct::<S>(tree, &mut state) {
         Some(value) => Ok(value),
@@ -283,37 +293,35 @@ where
             .provenance
             .record(path.clone(), node.origin.clone());
         for entry in entries {
-            let entry_path = if secret {
-                format!("{path}[(secret key)]")
+            // Until the key parses, the path shows it as written (never a secret map's).
+            let raw_path = if secret {
+                format!("{path}[<redacted>]")
             } else {
                 format!("{path}[{:?}]", entry.key)
             };
             let key_node = Node::new(Value::String(entry.key.clone()), entry.key_origin.clone());
-            let key = S::MapKey::deserialize(NodeDe::key(
-                &key_node,
-                entry_path.clone(),
-                &loader.state.unknown,
-            ))
-            .map_err(|error: DeError| {
-                let fallback = (entry_path.clone(), entry.key_origin.clone());
-                loader
-                    .state
-                    .problems
-                    .push(error.into_problem(fallback, secret));
-            });
-            let value = loader.read::<S::MapValue>(&entry.value, &entry_path, secret);
-            if let (Ok(key), Some(value)) = (key, value) {
-                let key = S::wrap_key(key);
-                let mut key_path = String::new();
-                S::write_key_path(&key, &mut key_path);
-                let key_path = match loader.prefix.is_empty() {
-                    true => key_path,
-                    false => format!("{}.{key_path}", loader.prefix),
-                };
-                loader
-                    .state
-                    .provenance
-                    .record(key_path, entry.value.origin.clone());
+            let key_de = NodeDe::key(&key_node, raw_path.clone(), &loader.state.unknown);
+            let key = match S::MapKey::deserialize(key_de) {
+                Ok(key) => S::wrap_key(key),
+                Err(error) => {
+                    let fallback = (raw_path, entry.key_origin.clone());
+                    let problem = DeError::into_problem(error, fallback, secret);
+                    loader.state.problems.push(problem);
+                    continue;
+                }
+            };
+            // Then it is the registry's own path of the entry, as change events write it.
+            let mut key_path = String::new();
+            S::write_key_path(&key, &mut key_path);
+            let key_path = join(&loader.prefix, &key_path);
+            if let Some(value) = loader.read::<S::MapValue>(&entry.value, &key_path, secret) {
+                // A secret map's entries share one redacted path: its field's source stands.
+                if !secret {
+                    loader
+                        .state
+                        .provenance
+                        .record(key_path, entry.value.origin.clone());
+                }
                 (loader.sink)(key, S::wrap(value));
             }
         }

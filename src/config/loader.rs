@@ -85,6 +85,7 @@ impl<R> Default for Loader<R> {
 
 /// The outcome of a [`Loader::reload`] that succeeded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Reload<S: RegistryStruct> {
     /// The registry's version after the reload (unchanged if nothing changed).
     pub version: u64,
@@ -179,6 +180,24 @@ where
         self.files.iter().map(|(path, _)| path.as_path())
     }
 
+    /// Every file the layers read: the loader's files and the files that `NAME_FILE` variables
+    /// of secret fields name (read now, from the environment).
+    #[cfg_attr(not(feature = "watch"), allow(dead_code))]
+    pub(crate) fn watched_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.files().map(Path::to_path_buf).collect();
+        if let Some(prefix) = self.env_prefix.as_deref() {
+            let mut leaves = Vec::new();
+            crate::registry::leaves(<R::Struct as RegistryStruct>::FIELDS, "", &mut leaves);
+            for leaf in leaves.iter().filter(|leaf| leaf.info().is_secret()) {
+                let var = env::leaf_var(leaf.info(), Some(prefix), leaf.path());
+                if let Some(path) = std::env::var_os(format!("{var}_FILE")) {
+                    files.push(PathBuf::from(path));
+                }
+            }
+        }
+        files
+    }
+
     /// The environment variable that sets the field at `path`: `APP_DATABASE__POOL_SIZE` for
     /// `database.pool_size` under prefix `APP` (levels joined by `__`, so a `_` inside a name is
     /// never ambiguous). A secret field can also be read from the file `{NAME}_FILE` names.
@@ -225,18 +244,31 @@ where
             unknown: Default::default(),
             deny_unknown: self.deny_unknown,
             env_name: Box::new(move |path| {
-                env::var_for(
-                    <R::Struct as RegistryStruct>::FIELDS,
-                    prefix.as_deref(),
-                    path,
-                )
+                let fields = <R::Struct as RegistryStruct>::FIELDS;
+                prefix
+                    .as_deref()
+                    .map(|prefix| env::var_for(fields, Some(prefix), path))
             }),
         };
-        let tree = self.merged(&mut state.problems);
-        if !state.problems.is_empty() {
-            return Err(ConfigError::new(state.problems));
+        let mut source_problems = Vec::new();
+        let tree = self.merged(&mut source_problems);
+        let value = read_struct::<R::Struct>(&tree, &mut state);
+        if !source_problems.is_empty() {
+            // The fields are read anyway, so that one load still shows every problem; but a
+            // field that an unreadable source may have set is not reported missing.
+            let unreadable = source_problems.iter().any(|problem| {
+                matches!(
+                    problem.kind(),
+                    ProblemKind::Io { .. } | ProblemKind::Syntax { .. }
+                )
+            });
+            let field_problems = state.problems.into_iter().filter(|problem| {
+                !(unreadable && matches!(problem.kind(), ProblemKind::Missing { .. }))
+            });
+            source_problems.extend(field_problems);
+            return Err(ConfigError::new(source_problems));
         }
-        let Some(value) = read_struct::<R::Struct>(&tree, &mut state) else {
+        let Some(value) = value else {
             return Err(ConfigError::new(state.problems));
         };
         if let Err(refused) = value.validate() {
@@ -278,6 +310,11 @@ where
 
     /// Loads the struct again and publishes, as one change, only the fields that differ from
     /// `registry`'s; on any problem, publishes nothing and the registry keeps its values.
+    ///
+    /// The sources are the truth: a field written at run time (through an accessor) and set
+    /// by a source differently is set back. `change` is the change published at the returned
+    /// version; if another thread writes the registry during the reload and this reload
+    /// changes nothing, that other change may be reported instead.
     ///
     /// # Errors
     ///
@@ -322,7 +359,12 @@ where
             let fields = <R::Struct as RegistryStruct>::FIELDS;
             merge(
                 &mut tree,
-                env::read(fields, self.env_prefix.as_deref(), problems),
+                env::read(
+                    fields,
+                    self.env_prefix.as_deref(),
+                    self.deny_unknown,
+                    problems,
+                ),
             );
         }
         for (path, value, label) in &self.overrides {

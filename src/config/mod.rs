@@ -36,7 +36,9 @@ pub(crate) use self::fields::read_tree;
 #[doc(hidden)]
 pub use self::fields::{FieldLoader, Loadable, kind};
 pub use self::loader::{Loader, Reload};
-pub use self::node::{Entry, Node, Origin, Table, Value, merge};
+pub use self::node::Origin;
+#[cfg(feature = "fleet")]
+pub(crate) use self::node::{Entry, Node, Value};
 pub use self::provenance::Provenance;
 #[cfg(feature = "watch")]
-pub use self::watch::{NextReport, ReloadReport, Trigger, Watcher};
+pub use self::watch::{NextReport, ReloadReport, Trigger, WatchError, Watcher};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 /// Where a value of a configuration came from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Origin {
     /// A position in a file: 1-based line and column (in characters) of the value's first
     /// character.
@@ -64,17 +65,31 @@ impl fmt::Display for Origin {
 
 /// A value read from a source, with its origin.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     /// The value.
-    pub value: Value,
+    pub(crate) value: Value,
     /// Where it was read.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
 }
 
 /// The shapes a configuration value takes in every format.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+// Only the file formats and the fleet's decoder build some of the shapes.
+#[cfg_attr(
+    not(any(
+        feature = "toml",
+        feature = "json",
+        feature = "yaml",
+        feature = "fleet"
+    )),
+    allow(dead_code)
+)]
+pub(crate) enum Value {
     /// JSON's `null`, YAML's `~`; TOML has none.
+    #[cfg_attr(
+        not(any(feature = "json", feature = "yaml", feature = "fleet")),
+        allow(dead_code)
+    )]
     Null,
     /// A boolean.
     Bool(bool),
@@ -92,27 +107,27 @@ pub enum Value {
 }
 
 /// A table's entries in source order; a key appears once.
-pub type Table = Vec<Entry>;
+pub(crate) type Table = Vec<Entry>;
 
 /// One entry of a table.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The key, as written (YAML's non-string keys as their text).
-    pub key: String,
+    pub(crate) key: String,
     /// Where the key is written, for errors about the key itself (an unknown key).
-    pub key_origin: Origin,
+    pub(crate) key_origin: Origin,
     /// The value.
-    pub value: Node,
+    pub(crate) value: Node,
 }
 
 impl Node {
     /// A node at `origin`.
-    pub fn new(value: Value, origin: Origin) -> Self {
+    pub(crate) fn new(value: Value, origin: Origin) -> Self {
         Self { value, origin }
     }
 
     /// The entry of this table named `key`, if this is a table and has one.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Table(table) => table.iter().find(|e| e.key == key).map(|e| &e.value),
             _ => None,
@@ -120,14 +135,14 @@ impl Node {
     }
 
     /// What kind of value this is, for messages ("a string", "a table").
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         self.value.kind()
     }
 }
 
 impl Value {
     /// What kind of value this is, for messages ("a string", "a table").
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -142,7 +157,7 @@ impl Value {
 
 /// Merges `upper` over `lower`: tables merge key by key, recursively; anything else in `upper`
 /// replaces what `lower` had (arrays are replaced, not appended).
-pub fn merge(lower: &mut Node, upper: Node) {
+pub(crate) fn merge(lower: &mut Node, upper: Node) {
     match (&mut lower.value, upper.value) {
         (Value::Table(lower_table), Value::Table(upper_table)) => {
             for entry in upper_table {

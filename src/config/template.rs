@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::de::join;
-use super::env::{leaf_var, var_name};
+use super::env::leaf_var;
 use crate::registry::{FieldInfo, FieldKind};
 
 /// The template of a struct with `fields`, naming environment variables under `prefix`.
@@ -53,7 +53,7 @@ fn write_table(out: &mut String, fields: &'static [FieldInfo], parent: &str, pre
                 }
             },
             (_, None) => {
-                let _ = writeln!(out, "# Required: no default.\n{key} =");
+                let _ = writeln!(out, "# Required: no default; set it.\n#{key} =");
             }
         }
     }
@@ -65,7 +65,7 @@ fn write_table(out: &mut String, fields: &'static [FieldInfo], parent: &str, pre
             out,
             "# A table: one key per entry. Type: {}. Environment: {} (`key=value,key=value`).",
             info.type_name(),
-            var_name(prefix, &path)
+            leaf_var(info, prefix, &path)
         );
         let _ = writeln!(out, "#[{path}]");
     }
@@ -126,7 +126,7 @@ fn toml_literal(rust: &str) -> Option<String> {
     let number = SUFFIXES
         .iter()
         .find_map(|suffix| rust.strip_suffix(suffix))
-        .unwrap_or(rust);
+        .map_or(rust, |number| number.trim_end_matches('_'));
     if number.starts_with(|c: char| c.is_ascii_digit() || c == '-')
         && number
             .chars()
@@ -158,6 +158,7 @@ mod tests {
     fn rust_literals_become_toml_and_expressions_do_not() {
         assert_eq!(toml_literal("8080").as_deref(), Some("8080"));
         assert_eq!(toml_literal("8080u16").as_deref(), Some("8080"));
+        assert_eq!(toml_literal("5_u16").as_deref(), Some("5"));
         assert_eq!(toml_literal("1_000").as_deref(), Some("1_000"));
         assert_eq!(toml_literal("-3").as_deref(), Some("-3"));
         assert_eq!(toml_literal("0.5").as_deref(), Some("0.5"));

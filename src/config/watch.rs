@@ -39,6 +39,7 @@ pub enum Trigger {
 
 /// The outcome of one reload attempt.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ReloadReport<S: RegistryStruct> {
     /// The attempt's number, from 1.
     pub attempt: u64,
@@ -50,9 +51,10 @@ pub struct ReloadReport<S: RegistryStruct> {
 }
 
 impl<S: RegistryStruct> ReloadReport<S> {
-    /// The paths of the changed fields marked `#[registry(restart_required)]`: their new values
-    /// are published like any other, but the program reads them only at start, so they take
-    /// effect at the next restart.
+    /// The paths of the fields marked `#[registry(restart_required)]` that this reload changed:
+    /// their new values are published like any other, but the program reads them only at
+    /// start, so they take effect at the next restart. (Changed relative to the registry before
+    /// the reload, not to the value the program started with.)
     pub fn restart_required(&self) -> Vec<String> {
         let Ok(Reload {
             change: Some(change),
@@ -73,6 +75,8 @@ impl<S: RegistryStruct> ReloadReport<S> {
 enum Command<S: RegistryStruct> {
     FilesChanged,
     ReloadNow(mpsc::Sender<Arc<ReloadReport<S>>>),
+    /// `reload_now` from the watcher's own thread (a callback): run after it returns.
+    ReloadQueued,
     Stop,
 }
 
@@ -129,8 +133,13 @@ impl<R: Registry> std::fmt::Debug for Watcher<R> {
 
 impl<R: Registry> Watcher<R> {
     /// Reloads now, whatever the files' state, and returns the report (also given to the
-    /// callback). `None` if the watcher's thread is gone.
+    /// callback). `None` if the watcher's thread is gone, or if called from a report callback:
+    /// the callback runs on the watcher's thread, so the reload is queued to run after it.
     pub fn reload_now(&self) -> Option<Arc<ReloadReport<R::Struct>>> {
+        if self.thread.as_ref().map(|t| t.thread().id()) == Some(std::thread::current().id()) {
+            let _ = self.commands.send(Command::ReloadQueued);
+            return None;
+        }
         let (reply, report) = mpsc::channel();
         self.commands.send(Command::ReloadNow(reply)).ok()?;
         report.recv().ok()
@@ -225,7 +234,7 @@ where
     /// # Errors
     ///
     /// A file's directory cannot be watched (it does not exist, or the system refuses).
-    pub fn watch(self, registry: Arc<R>) -> Result<Watcher<R>, ConfigError> {
+    pub fn watch(self, registry: Arc<R>) -> Result<Watcher<R>, WatchError> {
         self.watch_with(registry, |_| {})
     }
 
@@ -238,7 +247,7 @@ where
         self,
         registry: Arc<R>,
         on_report: impl FnMut(&ReloadReport<R::Struct>) + Send + 'static,
-    ) -> Result<Watcher<R>, ConfigError> {
+    ) -> Result<Watcher<R>, WatchError> {
         let (commands, received) = mpsc::channel::<Command<R::Struct>>();
         let events = commands.clone();
         let mut debouncer =
@@ -248,15 +257,30 @@ where
                 let _ = result;
                 let _ = events.send(Command::FilesChanged);
             })
-            .map_err(|error| watch_error(Path::new("."), &error.to_string()))?;
-        let mut directories: Vec<PathBuf> = self.files().map(parent_directory).collect();
+            .map_err(|error| WatchError::new(Path::new("."), &error))?;
+        // Each file's directory, and the directory of what a symlinked file points to (a
+        // ConfigMap's `..data` swap shows in the first, an edit of a linked file in the second).
+        // A directory that does not exist (an optional file's, not created yet) is not watched.
+        let files = self.watched_files();
+        let mut directories: Vec<PathBuf> = files
+            .iter()
+            .flat_map(|file| {
+                let target = std::fs::canonicalize(file).ok();
+                [
+                    Some(parent_directory(file)),
+                    target.as_deref().map(parent_directory),
+                ]
+            })
+            .flatten()
+            .filter(|directory| directory.is_dir())
+            .collect();
         directories.sort();
         directories.dedup();
         for directory in &directories {
             debouncer
                 .watcher()
                 .watch(directory, RecursiveMode::NonRecursive)
-                .map_err(|error| watch_error(directory, &error.to_string()))?;
+                .map_err(|error| WatchError::new(directory, &error))?;
         }
         let shared = Arc::new(Shared {
             latest: Mutex::new(Latest {
@@ -267,6 +291,7 @@ where
             arrived: Condvar::new(),
         });
         let mut worker = Worker {
+            files,
             loader: self,
             registry,
             shared: Arc::clone(&shared),
@@ -280,7 +305,7 @@ where
         let thread = std::thread::Builder::new()
             .name("syncmap-config-watch".to_owned())
             .spawn(move || worker.run(&received))
-            .map_err(|error| watch_error(Path::new("."), &error.to_string()))?;
+            .map_err(|error| WatchError::new(Path::new("."), &error))?;
         Ok(Watcher {
             shared,
             commands,
@@ -298,21 +323,41 @@ fn parent_directory(file: &Path) -> PathBuf {
     }
 }
 
-fn watch_error(path: &Path, message: &str) -> ConfigError {
-    ConfigError::new(vec![Problem::new(
-        "",
-        None,
-        ProblemKind::Io {
-            path: Arc::from(path),
-            message: format!("cannot watch: {message}"),
-        },
-    )])
+/// A watcher that could not start: a directory the system refuses to watch.
+#[derive(Debug)]
+pub struct WatchError {
+    path: PathBuf,
+    message: String,
 }
+
+impl WatchError {
+    fn new(path: &Path, error: &dyn std::fmt::Display) -> Self {
+        Self {
+            path: path.to_owned(),
+            message: error.to_string(),
+        }
+    }
+
+    /// The directory that could not be watched.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl std::fmt::Display for WatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot watch {}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for WatchError {}
 
 type Callback<S> = Box<dyn FnMut(&ReloadReport<S>) + Send>;
 
 /// The watcher's thread.
 struct Worker<R: Registry> {
+    /// The files whose bytes decide whether an event is a change.
+    files: Vec<PathBuf>,
     loader: Loader<R>,
     registry: Arc<R>,
     shared: Arc<Shared<R::Struct>>,
@@ -339,6 +384,10 @@ where
                         self.attempt(Trigger::Files);
                     }
                 }
+                Command::ReloadQueued => {
+                    self.last_files = Some(self.read_files());
+                    self.attempt(Trigger::Manual);
+                }
                 Command::ReloadNow(reply) => {
                     self.last_files = Some(self.read_files());
                     let report = self.attempt(Trigger::Manual);
@@ -350,8 +399,8 @@ where
     }
 
     fn read_files(&self) -> Vec<Option<Vec<u8>>> {
-        self.loader
-            .files()
+        self.files
+            .iter()
             .map(|path| std::fs::read(path).ok())
             .collect()
     }
@@ -373,10 +422,11 @@ where
             trigger,
             outcome,
         });
+        // Published first, so that the callback sees it as the latest.
+        self.shared.publish(Arc::clone(&report));
         let on_report = &mut self.on_report;
         // A panicking callback loses its own report, not the watcher.
         let _ = catch_unwind(AssertUnwindSafe(|| on_report(&report)));
-        self.shared.publish(Arc::clone(&report));
         report
     }
 }
