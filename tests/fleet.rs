@@ -380,3 +380,54 @@ fn two_processes_share_one_registry() {
         "the child saw the parent's write"
     );
 }
+
+#[test]
+fn instances_binding_at_once_to_an_empty_store_all_succeed_on_one_state() {
+    let server = Server::start(false);
+    for round in 0..10 {
+        let key = format!("bind-race-{round}");
+        let barrier = std::sync::Barrier::new(3);
+        let fleets: Vec<Fleet<FlagsRegistry>> = thread::scope(|scope| {
+            let binds: Vec<_> = (0..3u16)
+                .map(|n| {
+                    let (key, barrier, url) = (&key, &barrier, server.url());
+                    scope.spawn(move || {
+                        let registry = Arc::new(FlagsRegistry::new(flags(n)).unwrap());
+                        let engine = RedisEngine::new(&url, key.as_str()).unwrap();
+                        barrier.wait();
+                        Fleet::bind(registry, engine, options())
+                    })
+                })
+                .collect();
+            binds
+                .into_iter()
+                .map(|bind| bind.join().unwrap().expect("every bind succeeds"))
+                .collect()
+        });
+        let ports: Vec<u16> = fleets.iter().map(|f| f.registry().port()).collect();
+        assert!(
+            ports.iter().all(|p| *p == ports[0]),
+            "one state won: {ports:?}"
+        );
+    }
+}
+
+#[test]
+fn notifications_still_arrive_after_waits_that_timed_out() {
+    use syncmap::fleet::Engine;
+    let server = Server::start(false);
+    let engine = RedisEngine::new(&server.url(), "quiet").unwrap();
+    for _ in 0..5 {
+        assert!(
+            !engine.wait(Duration::from_millis(20)).unwrap(),
+            "nothing was published"
+        );
+    }
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg("quiet:changes")
+        .arg("1")
+        .query(&mut server.connection())
+        .unwrap();
+    // Before the fix, each timed-out wait made the connection skip one later message.
+    assert!(engine.wait(PATIENCE).unwrap(), "the notification was lost");
+}

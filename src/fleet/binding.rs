@@ -331,61 +331,17 @@ where
     /// has none, and repairs a version that went backwards (see the module docs).
     fn resync(&self) -> Result<(), FleetError> {
         let mut applied = lock(&self.applied);
-        let remote = self.engine.read().map_err(FleetError::Engine)?;
-        let local = self.registry.version();
-        let state = match remote {
-            // Nothing there: first publication, or the store lost it (restarted empty).
-            None => {
-                let mut state = self.encode_local()?;
-                state.epoch = new_epoch();
-                state.version = local + 1;
-                match self
-                    .engine
-                    .replace(&Expect::Absent, &state)
-                    .map_err(FleetError::Engine)?
-                {
-                    Written::Applied(state) => state,
-                    // Another instance published first: take its state next time round.
-                    Written::Refused(_) => return Err(FleetError::EpochChanged),
-                }
+        // A refused replacement means another instance changed the store between the read
+        // and the replacement (two instances binding to an empty store at once): read again
+        // and take its state.
+        let mut attempts = 0;
+        let state = loop {
+            attempts += 1;
+            match self.reconcile(&applied)? {
+                Some(state) => break state,
+                None if attempts < 8 => continue,
+                None => return Err(FleetError::EpochChanged),
             }
-            // The same epoch behind us: restored from an older copy. Our state is newer.
-            Some(remote) if remote.epoch == *applied && remote.version < local => {
-                let mut state = self.encode_local()?;
-                state.epoch.clone_from(&remote.epoch);
-                state.version = local + 1;
-                let expect = Expect::At {
-                    epoch: remote.epoch.clone(),
-                    version: remote.version,
-                };
-                match self
-                    .engine
-                    .replace(&expect, &state)
-                    .map_err(FleetError::Engine)?
-                {
-                    Written::Applied(state) => state,
-                    Written::Refused(_) => return Err(FleetError::EpochChanged),
-                }
-            }
-            // Another epoch whose version is not ahead of ours: move it ahead, keeping its
-            // fields, so that versions keep growing here.
-            Some(remote) if remote.epoch != *applied && remote.version <= local => {
-                let expect = Expect::At {
-                    epoch: remote.epoch.clone(),
-                    version: remote.version,
-                };
-                let mut state = remote;
-                state.version = local + 1;
-                match self
-                    .engine
-                    .replace(&expect, &state)
-                    .map_err(FleetError::Engine)?
-                {
-                    Written::Applied(state) => state,
-                    Written::Refused(_) => return Err(FleetError::EpochChanged),
-                }
-            }
-            Some(remote) => remote,
         };
         let version = state.version;
         let outcome = self.apply(&mut applied, &state);
@@ -402,12 +358,62 @@ where
         }
     }
 
+    /// Reads the remote state and decides what the registry should hold, repairing the store
+    /// first when the policy says so; `None` if a repair was refused (the store moved).
+    fn reconcile(&self, applied: &str) -> Result<Option<RemoteState>, FleetError> {
+        let remote = self.engine.read().map_err(FleetError::Engine)?;
+        let local = self.registry.version();
+        let (expect, state) = match remote {
+            // Nothing there: first publication, or the store lost it (restarted empty).
+            None => {
+                let mut state = self.encode_local()?;
+                state.epoch = new_epoch();
+                state.version = local + 1;
+                (Expect::Absent, state)
+            }
+            // The same epoch behind us: restored from an older copy. Our state is newer.
+            Some(remote) if remote.epoch == applied && remote.version < local => {
+                let mut state = self.encode_local()?;
+                state.epoch.clone_from(&remote.epoch);
+                state.version = local + 1;
+                let expect = Expect::At {
+                    epoch: remote.epoch,
+                    version: remote.version,
+                };
+                (expect, state)
+            }
+            // Another epoch whose version is not ahead of ours: move it ahead, keeping its
+            // fields, so that versions keep growing here.
+            Some(remote) if remote.epoch != applied && remote.version <= local => {
+                let expect = Expect::At {
+                    epoch: remote.epoch.clone(),
+                    version: remote.version,
+                };
+                let mut state = remote;
+                state.version = local + 1;
+                (expect, state)
+            }
+            Some(remote) => return Ok(Some(remote)),
+        };
+        match self
+            .engine
+            .replace(&expect, &state)
+            .map_err(FleetError::Engine)?
+        {
+            Written::Applied(state) => Ok(Some(state)),
+            Written::Refused(_) => Ok(None),
+        }
+    }
+
     /// The follower thread: waits for notifications or the poll interval, checks the version,
     /// resynchronizes when it moved, and reconnects with backoff after failures.
     fn follow(&self) {
         let mut delay = self.options.reconnect_delay;
         let mut broken = false;
         while !self.stop.load(Ordering::SeqCst) {
+            // One wait per poll interval: a dropped binding's follower ends within it. (Shorter
+            // waits in a loop lost notifications: a read timeout in the middle of the reply
+            // stream left the subscribed connection unusable.)
             let waited = self.engine.wait(self.options.poll_interval);
             if self.stop.load(Ordering::SeqCst) {
                 return;

@@ -8,7 +8,8 @@
 //! commands (callers' writes and the follower's reads, one at a time), one subscribed.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
 use redis::{Client, Connection, Script, Value};
@@ -56,6 +57,23 @@ redis.call('PUBLISH', ARGV[7], ARGV[5])
 return {'applied', redis.call('HGETALL', KEYS[1])}
 ";
 
+/// A subscribed connection, owned by a thread of its own that forwards every message.
+///
+/// The connection reads through `PubSub::get_message`, whose read timeouts leave it usable: a
+/// timed-out `recv_response` makes the connection skip the next message (it takes it for the
+/// late reply), which lost a notification after every idle poll interval.
+struct Subscription {
+    notified: mpsc::Receiver<Result<(), EngineError>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        // The thread sees it within its read timeout and closes the connection.
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A registry's state in one Redis hash (see the module docs).
 pub struct RedisEngine {
     client: Client,
@@ -63,7 +81,7 @@ pub struct RedisEngine {
     channel: String,
     timeout: Duration,
     commands: Mutex<Option<Connection>>,
-    subscriber: Mutex<Option<Connection>>,
+    subscriber: Mutex<Option<Subscription>>,
     write: Script,
     replace: Script,
 }
@@ -146,6 +164,48 @@ impl RedisEngine {
             }
             failed(&error)
         })
+    }
+
+    /// Subscribes on a connection of its own, read by a thread of its own.
+    fn subscribe(&self) -> Result<Subscription, EngineError> {
+        let mut connection = self.connect()?;
+        let (notify, notified) = mpsc::channel();
+        let (ready, subscribed) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (channel, stopped) = (self.channel.clone(), Arc::clone(&stop));
+        std::thread::Builder::new()
+            .name("syncmap-redis-subscriber".to_owned())
+            .spawn(move || {
+                let mut pubsub = connection.as_pubsub();
+                let subscribed = pubsub
+                    .subscribe(&channel)
+                    .and_then(|()| pubsub.set_read_timeout(Some(Duration::from_millis(500))));
+                let failed_to_subscribe = subscribed.is_err();
+                let _ = ready.send(subscribed.map_err(|e| failed(&e)));
+                if failed_to_subscribe {
+                    return;
+                }
+                while !stopped.load(Ordering::Relaxed) {
+                    match pubsub.get_message() {
+                        Ok(_) => {
+                            if notify.send(Ok(())).is_err() {
+                                return;
+                            }
+                        }
+                        Err(error) if error.is_timeout() => {}
+                        Err(error) => {
+                            let _ = notify.send(Err(failed(&error)));
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|error| EngineError::new(error.to_string()))?;
+        match subscribed.recv_timeout(self.timeout + Duration::from_secs(1)) {
+            Ok(Ok(())) => Ok(Subscription { notified, stop }),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(bad("subscribing timed out")),
+        }
     }
 
     fn parse_written(reply: &Value) -> Result<Written, EngineError> {
@@ -299,26 +359,23 @@ impl Engine for RedisEngine {
     fn wait(&self, timeout: Duration) -> Result<bool, EngineError> {
         let mut slot = lock(&self.subscriber);
         if slot.is_none() {
-            let mut connection = self.connect()?;
-            let subscribe = redis::cmd("SUBSCRIBE")
-                .arg(&self.channel)
-                .get_packed_command();
-            connection
-                .send_packed_command(&subscribe)
-                .and_then(|()| connection.recv_response())
-                .map_err(|e| failed(&e))?;
-            *slot = Some(connection);
+            *slot = Some(self.subscribe()?);
         }
-        let connection = slot.as_mut().expect("subscribed above");
-        let outcome = connection
-            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
-            .and_then(|()| connection.recv_response());
-        match outcome {
-            Ok(_) => Ok(true),
-            Err(error) if error.is_timeout() => Ok(false),
-            Err(error) => {
+        let subscription = slot.as_ref().expect("subscribed above");
+        match subscription.notified.recv_timeout(timeout) {
+            Ok(Ok(())) => {
+                // One check covers every notification that arrived meanwhile.
+                while let Ok(Ok(())) = subscription.notified.try_recv() {}
+                Ok(true)
+            }
+            Ok(Err(error)) => {
                 *slot = None;
-                Err(failed(&error))
+                Err(error)
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(false),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                *slot = None;
+                Err(bad("the subscription ended"))
             }
         }
     }
