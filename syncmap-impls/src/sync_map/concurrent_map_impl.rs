@@ -285,15 +285,16 @@ where
         };
         // The key was missed in this `read` unless the lock-free look found it expunged.
         let missed_in = matches!(offered.0, Some(Offer::NewEntry(_))).then_some(read);
-
-        match self.load_or_store_locked(key, offered, missed_in, &guard) {
+        let result = match self.load_or_store_locked(key, offered, missed_in, &guard) {
             LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);
                 LoadOrStore::Loaded(found)
             }
             LockedLoadOrStore::Stored(stored) => LoadOrStore::Stored(stored.clone()),
-        }
+        };
+        drop(guard);
+        result
     }
 
     /// Go's `LoadAndDelete`; clones the deleted value only when asked.
@@ -307,6 +308,7 @@ where
         let entry = self.find(key, true, &guard)?;
         let unlinked = entry.delete(&guard)?;
         let value = Self::take_unlinked(unlinked, clone);
+        drop(guard);
         Some(value)
     }
 }
@@ -323,9 +325,24 @@ where
         Q: Hash + Eq + ?Sized,
         F: FnOnce(&V) -> R,
     {
-        // The guard ends with the scope, not in `drop(guard)`: see `Guard`.
-        let guard = self.reclaimer.enter();
-        self.find(key, false, &guard)?.load(&guard).map(f)
+        // The guard ends with its block, before the function returns, and `result` is a local
+        // of the function by then. Both matter:
+        // - moving the guard into `drop(guard)` made the compiler copy it through the stack
+        //   (wider loads over narrower stores, a failed store-to-load forward that doubled the
+        //   cost of a registry field read);
+        // - returning the value as the tail expression with the guard still alive leaked it
+        //   when the guard's end ran a collection whose `Drop` panicked (rustc drops no
+        //   computed return value when a later local's destructor unwinds, rust-lang/rust#47949;
+        //   `sync_map_survives_panicking_drops` found it).
+        let result;
+        {
+            let guard = self.reclaimer.enter();
+            result = match self.find(key, false, &guard) {
+                Some(entry) => entry.load(&guard).map(f),
+                None => None,
+            };
+        }
+        result
     }
 
     fn store(&self, key: K, value: V) {
@@ -333,6 +350,7 @@ where
         if let Some(previous) = self.swap_entry(key, value, &guard) {
             drop(previous);
         }
+        drop(guard);
     }
 
     fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
@@ -369,8 +387,9 @@ where
             return false;
         };
         // The unlinked value, if any, is retired as the temporary drops.
-
-        entry.delete(&guard).is_some()
+        let present = entry.delete(&guard).is_some();
+        drop(guard);
+        present
     }
 
     fn swap(&self, key: K, value: V) -> Option<V>
@@ -379,8 +398,9 @@ where
     {
         let guard = self.reclaimer.enter();
         let previous = self.swap_entry(key, value, &guard);
-
-        previous.and_then(|unlinked| Self::take_unlinked(unlinked, true))
+        let previous = previous.and_then(|unlinked| Self::take_unlinked(unlinked, true));
+        drop(guard);
+        previous
     }
 
     fn compare_and_swap<Q>(&self, key: &Q, old: &V, new: V) -> bool
@@ -395,8 +415,7 @@ where
         };
         // Outside `mu`, unlike Go: the compare runs user code, and a compare-and-swap never
         // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
-
-        match entry.try_compare_and_swap(old, new, &guard) {
+        let swapped = match entry.try_compare_and_swap(old, new, &guard) {
             Ok(unlinked) => {
                 drop(unlinked);
                 true
@@ -405,7 +424,9 @@ where
                 drop(new);
                 false
             }
-        }
+        };
+        drop(guard);
+        swapped
     }
 
     fn compare_and_delete<Q>(&self, key: &Q, old: &V) -> bool
@@ -432,6 +453,7 @@ where
         {
             self.forget_deleted_dirty_entry(key, entry, &guard);
         }
+        drop(guard);
         deleted
     }
 
@@ -496,8 +518,7 @@ where
 
     fn len(&self) -> usize {
         let guard = self.reclaimer.enter();
-
-        {
+        let count = {
             let state = self.mu.lock();
             // When `dirty` exists it holds every present key; otherwise `read` does.
             let present = |table: &Table<K, V, S>| {
@@ -510,7 +531,9 @@ where
                 Some(dirty) => present(dirty),
                 None => present(&self.load_read(&guard).m),
             }
-        }
+        };
+        drop(guard);
+        count
     }
 }
 

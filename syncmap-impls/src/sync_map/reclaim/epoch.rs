@@ -27,9 +27,9 @@ struct PaddedEpoch(AtomicU64);
 /// [`protect`](Guard::protect) stay allocated until the guard is dropped.
 ///
 /// Two pointers, so that it lives in registers: the read path creates and drops one per call.
-/// Hot paths let it end with their scope rather than move it into `drop(guard)`: the move made
-/// the compiler copy it through the stack, one 16-byte load over two 8-byte stores, a failed
-/// store-to-load forward that cost a registry field read a third of its time (perf, x86-64).
+/// Its end can run a collection, hence user `Drop`s that may panic: end it before the value an
+/// operation returns is computed into the return place, or that value leaks on such a panic
+/// (see `load_with`, which also avoids moving the guard into `drop(guard)` on the hot path).
 pub(crate) struct Guard<'a> {
     reclaimer: &'a Reclaimer,
     slot: &'a Slot,
