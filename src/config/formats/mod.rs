@@ -24,6 +24,8 @@ use super::node::Value;
 
 #[cfg(feature = "json")]
 mod json;
+#[cfg(all(test, any(feature = "toml", feature = "json", feature = "yaml")))]
+mod testing;
 #[cfg(feature = "toml")]
 mod toml;
 #[cfg(feature = "yaml")]

@@ -499,66 +499,28 @@ fn float(text: &str) -> Result<Option<Value>, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
     use super::{MAX_ALIASED_NODES, parse};
     use crate::config::formats::ParseError;
-    use crate::config::node::{Node, Origin, Value};
+    use crate::config::formats::testing::{self, key_at, keys};
+    use crate::config::node::{Node, Value};
 
-    fn path() -> Arc<Path> {
-        Arc::from(Path::new("conf/app.yaml"))
-    }
+    const FILE: &str = "conf/app.yaml";
 
     fn read(text: &str) -> Node {
-        parse(text, path()).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        testing::read(parse, FILE, text)
     }
 
     fn fail(text: &str) -> ParseError {
-        match parse(text, path()) {
-            Ok(node) => panic!("{text:?} parsed: {node:?}"),
-            Err(e) => e,
-        }
+        testing::fail(parse, FILE, text)
     }
 
-    /// Asserts that `text` fails at `line`:`column` with a message containing `part`.
     #[track_caller]
     fn fails_at(text: &str, line: u32, column: u32, part: &str) {
-        let e = fail(text);
-        assert_eq!((e.line, e.column), (line, column), "{text:?}: {e}");
-        assert!(e.message.contains(part), "{text:?}: {e}");
+        testing::fails_at(parse, FILE, text, line, column, part);
     }
 
     fn at(node: &Node) -> (u32, u32) {
-        match &node.origin {
-            Origin::File {
-                path: p,
-                line,
-                column,
-            } => {
-                assert_eq!(**p, *path());
-                (*line, *column)
-            }
-            other => panic!("not a file origin: {other:?}"),
-        }
-    }
-
-    fn key_at(node: &Node, key: &str) -> (u32, u32) {
-        let Value::Table(entries) = &node.value else {
-            panic!("not a table: {node:?}");
-        };
-        let entry = entries.iter().find(|e| e.key == key).expect(key);
-        match &entry.key_origin {
-            Origin::File { line, column, .. } => (*line, *column),
-            other => panic!("not a file origin: {other:?}"),
-        }
-    }
-
-    fn keys(node: &Node) -> Vec<&str> {
-        let Value::Table(entries) = &node.value else {
-            panic!("not a table: {node:?}");
-        };
-        entries.iter().map(|e| e.key.as_str()).collect()
+        testing::at(node, FILE)
     }
 
     fn value(text: &str) -> Value {
