@@ -431,3 +431,59 @@ fn notifications_still_arrive_after_waits_that_timed_out() {
     // Before the fix, each timed-out wait made the connection skip one later message.
     assert!(engine.wait(PATIENCE).unwrap(), "the notification was lost");
 }
+
+#[derive(SyncRegistry, Clone, Debug, serde::Serialize)]
+struct WithSecret {
+    #[registry(default)]
+    port: u16,
+    #[registry(secret)]
+    #[serde(skip_serializing)]
+    token: Option<syncmap::SecretString>,
+}
+
+#[test]
+fn secret_fields_stay_local_and_never_print() {
+    use syncmap::ExposeSecret;
+    let server = Server::start(false);
+    let bind_with = |token: &str| {
+        let registry = WithSecretRegistry::new(WithSecret {
+            port: 1,
+            token: Some(token.into()),
+        })
+        .unwrap();
+        let engine = RedisEngine::new(&server.url(), "secret").unwrap();
+        Fleet::bind(Arc::new(registry), engine, options()).unwrap()
+    };
+    let a = bind_with("hunter2");
+    let b = bind_with("swordfish");
+    a.update(|c| c.port = 2).unwrap();
+    let registry = b.registry();
+    let deadline = Instant::now() + PATIENCE;
+    while registry.port() != 2 {
+        assert!(Instant::now() < deadline, "b never saw a's write");
+        registry.wait_for_change(registry.version(), PATIENCE);
+    }
+    // Each instance keeps its own secret; the store never saw either.
+    let token = |fleet: &Fleet<WithSecretRegistry>| {
+        fleet
+            .registry()
+            .token()
+            .map(|t| t.expose_secret().to_owned())
+    };
+    assert_eq!(token(&a).as_deref(), Some("hunter2"));
+    assert_eq!(token(&b).as_deref(), Some("swordfish"));
+    let stored: Vec<String> = redis::cmd("HGETALL")
+        .arg("secret")
+        .query(&mut server.connection())
+        .unwrap();
+    let printed = format!(
+        "{stored:?} {a:?} {:?} {:?} {:?} {:?}",
+        a.sync_status(),
+        a.registry(),
+        a.registry().snapshot(),
+        a.registry().changes_since(0).changes()
+    );
+    for secret in ["hunter2", "swordfish"] {
+        assert!(!printed.contains(secret), "{secret} printed: {printed}");
+    }
+}
