@@ -2,7 +2,7 @@
 # Runs the test suites of syncmap-impls once per planted bug (syncmap-impls/src/sync_map/planted.rs)
 # and prints which tests caught each. Exits non-zero if any bug escapes every test.
 #
-#   scripts/planted-bugs.sh              # all six
+#   scripts/planted-bugs.sh              # every one
 #   scripts/planted-bugs.sh cas_on_absent_key promotion_off_by_one
 #
 # Planted builds go to their own target directory ($PLANTED_TARGET_DIR, default target/planted),
@@ -19,6 +19,7 @@ BUGS=(
   cas_on_absent_key
   load_and_delete_keeps_dirty_key
   compare_and_delete_keeps_dirty_key
+  nested_guard_withdraws
 )
 if [ "$#" -gt 0 ]; then BUGS=("$@"); fi
 

@@ -13,6 +13,7 @@
 //! | `cas_on_absent_key` | `compare_and_swap` reports success on an absent key | Go's early `CompareAndSwap` |
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
 //! | `compare_and_delete_keeps_dirty_key` | a successful `compare_and_delete` leaves the key in `dirty` | Go 1.20 to 1.23 |
+//! | `nested_guard_withdraws` | a nested guard's end clears the thread's announcement while the outer guard still reads | a reclaimer that counts no nesting |
 
 /// The slow path skips its second look at `read` under `mu`.
 pub(super) const fn skip_second_read_check() -> bool {
@@ -51,4 +52,9 @@ pub(super) const fn load_and_delete_keeps_dirty_key() -> bool {
 /// A successful `compare_and_delete` of a key found only in `dirty` leaves it there.
 pub(super) const fn compare_and_delete_keeps_dirty_key() -> bool {
     cfg!(syncmap_planted_bug = "compare_and_delete_keeps_dirty_key")
+}
+
+/// The end of a nested guard withdraws the thread's announcement, as only the outermost may.
+pub(super) const fn nested_guard_withdraws() -> bool {
+    cfg!(syncmap_planted_bug = "nested_guard_withdraws")
 }

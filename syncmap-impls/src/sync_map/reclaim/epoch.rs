@@ -154,7 +154,7 @@ impl Guard<'_> {
 impl Drop for Guard<'_> {
     #[inline]
     fn drop(&mut self) {
-        if self.outermost {
+        if self.outermost || super::super::planted::nested_guard_withdraws() {
             // Everything this thread read is done with before the slot says so.
             self.slot.epoch.store(0, Ordering::Release);
             // SAFETY: this thread owns `self.slot`.
@@ -193,5 +193,31 @@ impl std::fmt::Debug for Reclaimer {
         f.debug_struct("Reclaimer")
             .field("epoch", &self.epoch.0.load(Ordering::Relaxed))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::Reclaimer;
+
+    /// A guard taken inside another (a callback that uses the map again) must not withdraw the
+    /// thread's announcement when it ends: the outer guard still reads what it protects.
+    #[test]
+    fn a_nested_guard_ends_without_withdrawing_the_announcement() {
+        let reclaimer = Reclaimer::new();
+        let outer = reclaimer.enter();
+        let announced = outer.slot.epoch.load(Ordering::Relaxed);
+        assert_ne!(announced, 0);
+        drop(reclaimer.enter());
+        assert_eq!(outer.slot.epoch.load(Ordering::Relaxed), announced);
+        let slot = outer.slot;
+        drop(outer);
+        assert_eq!(
+            slot.epoch.load(Ordering::Relaxed),
+            0,
+            "the outermost end withdraws it"
+        );
     }
 }
