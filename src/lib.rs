@@ -41,6 +41,8 @@ pub use syncmap_derive::SyncRegistry;
 
 pub mod registry;
 
+pub mod cache;
+
 #[cfg(feature = "config")]
 pub mod config;
 

@@ -38,6 +38,9 @@ pub use crate::registry::{
     Registry, RegistryCore, RegistryStruct, SecretValue, ValidationError, run_validator,
 };
 
+pub use crate::cache::{CacheConfig, CacheField, Cached, EntryMeta, LoadError};
+pub use crate::registry::BoxError;
+
 /// The backend a registry gets when its map type parameter is not given: `SyncMap`, since a
 /// registry's keys are a fixed set, written rarely and read often, the read/dirty design's best
 /// case (reads of a promoted key take no lock).
@@ -69,6 +72,11 @@ pub fn run_path_validator<T, U, E>(
     E: Into<crate::registry::BoxError>,
 {
     run_validator(errors, path, value.borrow(), validator);
+}
+
+/// A cache field's `capacity = N`, whatever its integer type (a negative one holds nothing).
+pub fn cache_capacity<T: TryInto<u64>>(capacity: T) -> u64 {
+    capacity.try_into().unwrap_or(0)
 }
 
 /// Appends `.name` (or `name` at the start) to a path.

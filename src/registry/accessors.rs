@@ -9,14 +9,17 @@
 //! themselves (a NaN). The maker of `load_or_store_*_with` also runs outside every lock.
 
 use std::borrow::Borrow;
+use std::convert::Infallible;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
 use syncmap_core::LoadOrStore;
 
+use super::error::BoxError;
 use super::place::Holds;
 use super::query::EntryQuery;
 use super::schema::{FieldAt, MapFieldAt, RegistryStruct};
+use crate::cache::LoadError;
 
 /// The accessors of the required field number `I` of `S`.
 #[doc(hidden)]
@@ -403,6 +406,44 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
                 _ => true,
             },
         );
+    }
+
+    /// The live entry under `key`, else `load(&key)`, stored: one load per key at a time,
+    /// however many threads ask (a cache field's `get_or_load_*`).
+    ///
+    /// # Errors
+    ///
+    /// The loader panicked (in another thread, or a fallible loader of another caller failed),
+    /// or asked for `key` itself.
+    pub fn get_or_load<H: Holds<S>>(
+        held: &H,
+        key: S::MapKey,
+        load: impl FnOnce(&S::MapKey) -> S::MapValue,
+    ) -> Result<S::MapValue, LoadError> {
+        Self::try_get_or_load(held, key, |key| Ok::<_, Infallible>(load(key)))
+    }
+
+    /// [`get_or_load`](Self::get_or_load) with a loader that may fail: its error goes to every
+    /// caller waiting for it, and is not cached.
+    ///
+    /// # Errors
+    ///
+    /// The loader's error, its panic, or its asking for `key` itself.
+    pub fn try_get_or_load<H: Holds<S>, E: Into<BoxError>>(
+        held: &H,
+        key: S::MapKey,
+        load: impl FnOnce(&S::MapKey) -> Result<S::MapValue, E>,
+    ) -> Result<S::MapValue, LoadError> {
+        if let Some(value) = Self::get(held, &key) {
+            return Ok(value);
+        }
+        let mut load = Some(load);
+        let loaded = held.load_once(S::wrap_key(key.clone()), &mut || {
+            let load = load.take().expect("a flight runs its loader once");
+            load(&key).map(S::wrap).map_err(Into::into)
+        })?;
+        Ok(S::unwrap(loaded)
+            .unwrap_or_else(|| unreachable!("a key's load yields a value of its own field")))
     }
 
     /// The number of entries (a walk over the backend).

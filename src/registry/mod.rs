@@ -44,7 +44,7 @@ pub use error::{BoxError, Invalid, MissingFields, ValidationError};
 pub(crate) use field_info::leaves;
 pub use field_info::{FieldInfo, FieldKind, LeafField};
 #[doc(hidden)]
-pub use place::{Holds, Tx};
+pub use place::{EvictionListener, Holds, Tx};
 pub use place::{Nested, RegistryCore};
 #[cfg(feature = "fleet")]
 pub(crate) use registry_trait::store_struct_at;

@@ -8,12 +8,18 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use std::sync::Arc;
+
 use syncmap_core::ConcurrentMap;
 
 use super::change::FieldChange;
+use super::error::BoxError;
 use super::query::{KeyQuery, NestedQuery};
 use super::schema::{NestAt, RegistryStruct};
 use super::sync::RegistrySync;
+use crate::cache::{
+    CacheOps, CacheStats, Caches, EvictionCause, LoadError, LoadErrorKind, ManualClock,
+};
 
 /// The writes of one change, applied under the writer lock. Each write compares the new value
 /// with the old one and records the field only if it changed.
@@ -44,12 +50,34 @@ pub trait Holds<S: RegistryStruct> {
     fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool);
     /// The root registry's version; inside [`write`](Self::write), the version before the write.
     fn version(&self) -> u64;
+    /// The root registry's cache operations, and the slot of this struct's first cache field
+    /// among the root's.
+    fn caches(&self) -> (&dyn CacheOps, usize);
+    /// The live value of the cache key `key`, else the value `load` returns, stored; one load
+    /// per key at a time however many threads ask (see [`crate::cache`]).
+    ///
+    /// # Errors
+    ///
+    /// The loader's error, its panic, or its asking for `key` itself.
+    fn load_once(
+        &self,
+        key: S::Key,
+        load: &mut dyn FnMut() -> Result<S::Value, BoxError>,
+    ) -> Result<S::Value, LoadError>;
+    /// Sets the eviction listener of this struct's cache field `slot`.
+    fn set_eviction_listener(&self, slot: usize, listener: Box<EvictionListener<S>>);
 }
+
+/// An eviction listener over a struct's key and value enums.
+#[doc(hidden)]
+pub type EvictionListener<S> =
+    dyn Fn(&<S as RegistryStruct>::Key, &<S as RegistryStruct>::Value, EvictionCause) + Send + Sync;
 
 /// A root registry's state: the backend map and its writer lock, version and subscribers.
 pub struct RegistryCore<S: RegistryStruct, M> {
     pub(crate) map: M,
     pub(crate) sync: RegistrySync<S>,
+    pub(crate) caches: Caches<S>,
 }
 
 impl<S: RegistryStruct, M> RegistryCore<S, M> {
@@ -58,6 +86,16 @@ impl<S: RegistryStruct, M> RegistryCore<S, M> {
         Self {
             map,
             sync: RegistrySync::default(),
+            caches: Caches::new(),
+        }
+    }
+
+    /// Hands the entries that left a cache field to their listeners, unless this thread still
+    /// holds the writer lock further out (the outermost write does it then). Called after
+    /// every write.
+    pub(crate) fn after_write(&self) {
+        if S::CACHES > 0 && !self.sync.held_by_this_thread() {
+            self.caches.drain();
         }
     }
 }
@@ -70,26 +108,40 @@ impl<S: RegistryStruct, M> fmt::Debug for RegistryCore<S, M> {
     }
 }
 
-/// The writes of one change to `map`, recorded in `changes`.
+/// The writes of one change to `core`'s map, recorded in `changes`.
 pub(crate) fn root_tx<'a, S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
-    map: &'a M,
+    core: &'a RegistryCore<S, M>,
     changes: &'a mut super::sync::Changes<S>,
 ) -> impl Tx<S> + 'a {
-    RootTx { map, changes }
+    RootTx {
+        map: &core.map,
+        caches: &core.caches,
+        changes,
+    }
 }
 
-/// The writes of one change to a backend map.
+/// The writes of one change to a backend map. A cache field's writes go through its cache
+/// (eviction, expiry) and are not recorded as changes (see [`crate::cache`]).
 struct RootTx<'a, S: RegistryStruct, M> {
     map: &'a M,
+    caches: &'a Caches<S>,
     changes: &'a mut super::sync::Changes<S>,
 }
 
 impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Tx<S> for RootTx<'_, S, M> {
     fn load(&self, key: &S::Key) -> Option<S::Value> {
+        if S::CACHES > 0 && S::cache_slot(key).is_some() {
+            return self.caches.load_live(self.map, key);
+        }
         self.map.load::<S::Key>(key)
     }
 
     fn store(&mut self, key: S::Key, value: S::Value) -> Option<S::Value> {
+        if S::CACHES > 0
+            && let Some(slot) = S::cache_slot(&key)
+        {
+            return self.caches.store(slot, self.map, key, value);
+        }
         let old = self.map.load::<S::Key>(&key);
         if let Some(old) = &old
             && S::value_eq(old, &value) == Some(true)
@@ -103,6 +155,11 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Tx<S> for RootTx<'_,
     }
 
     fn delete(&mut self, key: &S::Key) -> Option<S::Value> {
+        if S::CACHES > 0
+            && let Some(slot) = S::cache_slot(key)
+        {
+            return self.caches.delete(slot, self.map, key);
+        }
         let old = self.map.load_and_delete::<S::Key>(key)?;
         self.changes
             .record(FieldChange::new(key.clone(), Some(old.clone()), None));
@@ -115,7 +172,14 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for Registr
     fn load_with<R>(&self, key: &S::Key, f: impl FnOnce(&S::Value) -> R) -> Option<R> {
         // `Q` named: inferred, it would be the key's `Borrow<dyn KeyQuery>` (a bound in scope wins
         // over the blanket `Borrow<Self>`), hashing every stored-key lookup through `dyn Hasher`.
-        self.map.load_with::<S::Key, R, _>(key, f)
+        if S::CACHES == 0 {
+            return self.map.load_with::<S::Key, R, _>(key, f);
+        }
+        let read = self
+            .map
+            .load_with::<S::Key, _, _>(key, |value| self.caches.read(value).then(|| f(value)));
+        self.count_absent(read.is_none(), || S::cache_slot(key));
+        read.flatten()
     }
 
     #[inline]
@@ -124,29 +188,124 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for Registr
         query: &dyn KeyQuery<S::Key>,
         f: impl FnOnce(&S::Value) -> R,
     ) -> Option<R> {
-        match query.stored_key() {
-            Some(key) => self.map.load_with::<S::Key, R, _>(key, f),
-            None => self.map.load_with(query, f),
+        if let Some(key) = query.stored_key() {
+            return self.load_with(key, f);
         }
+        if S::CACHES == 0 {
+            return self.map.load_with(query, f);
+        }
+        let read = self
+            .map
+            .load_with(query, |value| self.caches.read(value).then(|| f(value)));
+        self.count_absent(read.is_none(), || query.cache_slot());
+        read.flatten()
     }
 
     fn write<R>(&self, write: impl FnOnce(&mut dyn Tx<S>) -> R) -> R {
-        self.sync.write(|changes| {
-            let mut tx = RootTx {
-                map: &self.map,
-                changes,
-            };
+        let result = self.sync.write(|changes| {
+            let mut tx = root_tx(self, changes);
             write(&mut tx)
-        })
+        });
+        self.after_write();
+        result
     }
 
-    fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool) {
-        self.map.range(f);
+    fn range(&self, mut f: impl FnMut(&S::Key, &S::Value) -> bool) {
+        if S::CACHES == 0 {
+            return self.map.range(f);
+        }
+        self.map
+            .range(|key, value| !self.caches.is_live(value) || f(key, value));
     }
 
     #[inline]
     fn version(&self) -> u64 {
         self.sync.version()
+    }
+
+    fn caches(&self) -> (&dyn CacheOps, usize) {
+        (self, 0)
+    }
+
+    fn load_once(
+        &self,
+        key: S::Key,
+        load: &mut dyn FnMut() -> Result<S::Value, BoxError>,
+    ) -> Result<S::Value, LoadError> {
+        let slot = S::cache_slot(&key)
+            .unwrap_or_else(|| unreachable!("`get_or_load_*` is generated for cache fields only"));
+        let cache = self.caches.slot(slot);
+        let path = || {
+            let mut path = String::new();
+            S::write_key_path(&key, &mut path);
+            path
+        };
+        cache.flights.run(&key, path, || {
+            // A load that finished just before this one joined would be in the map by now.
+            if let Some(value) = self.caches.load_live(&self.map, &key) {
+                return Ok(value);
+            }
+            let loading = cache.counters.count_failure_on_unwind();
+            let loaded = load();
+            loading.finished(loaded.is_ok());
+            match loaded {
+                Ok(value) => {
+                    let replaced = self.write(|tx| tx.store(key.clone(), value.clone()));
+                    drop(replaced);
+                    Ok(value)
+                }
+                Err(error) => Err(LoadError::new(
+                    path(),
+                    LoadErrorKind::Failed(Arc::from(error)),
+                )),
+            }
+        })
+    }
+
+    fn set_eviction_listener(&self, slot: usize, listener: Box<EvictionListener<S>>) {
+        self.caches.slot(slot).set_listener(listener);
+    }
+}
+
+impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> RegistryCore<S, M> {
+    /// Counts a miss of a cache field when a read found no entry (an expired one was counted
+    /// when it was read).
+    #[inline]
+    fn count_absent(&self, absent: bool, slot: impl FnOnce() -> Option<usize>) {
+        if absent && let Some(slot) = slot() {
+            self.caches
+                .slot(slot)
+                .counters
+                .add(crate::cache::Event::Miss);
+        }
+    }
+}
+
+impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> CacheOps for RegistryCore<S, M> {
+    fn cache_stats(&self, slot: usize) -> CacheStats {
+        self.caches.slot(slot).stats()
+    }
+
+    fn cache_entry_count(&self, slot: usize) -> u64 {
+        self.caches.slot(slot).entry_count()
+    }
+
+    fn cache_weight(&self, slot: usize) -> u64 {
+        self.caches.slot(slot).weight()
+    }
+
+    fn cache_capacity(&self, slot: usize) -> u64 {
+        self.caches.slot(slot).capacity()
+    }
+
+    fn cache_use_clock(&self, slot: usize, clock: Arc<ManualClock>) -> bool {
+        self.caches.slot(slot).use_clock(clock)
+    }
+
+    fn cache_purge_expired(&self, slot: usize) -> usize {
+        let purged = self.sync.write(|_| self.caches.purge(slot, &self.map));
+        self.after_write();
+        purged
     }
 }
 
@@ -176,6 +335,22 @@ impl<S: RegistryStruct, H: Holds<S>> Holds<S> for &H {
     #[inline]
     fn version(&self) -> u64 {
         (**self).version()
+    }
+
+    fn caches(&self) -> (&dyn CacheOps, usize) {
+        (**self).caches()
+    }
+
+    fn load_once(
+        &self,
+        key: S::Key,
+        load: &mut dyn FnMut() -> Result<S::Value, BoxError>,
+    ) -> Result<S::Value, LoadError> {
+        (**self).load_once(key, load)
+    }
+
+    fn set_eviction_listener(&self, slot: usize, listener: Box<EvictionListener<S>>) {
+        (**self).set_eviction_listener(slot, listener);
     }
 }
 
@@ -295,5 +470,33 @@ where
     #[inline]
     fn version(&self) -> u64 {
         self.outer.version()
+    }
+
+    fn caches(&self) -> (&dyn CacheOps, usize) {
+        let (ops, offset) = self.outer.caches();
+        (ops, offset + O::CACHE_OFFSET)
+    }
+
+    fn load_once(
+        &self,
+        key: <O::Inner as RegistryStruct>::Key,
+        load: &mut dyn FnMut() -> Result<<O::Inner as RegistryStruct>::Value, BoxError>,
+    ) -> Result<<O::Inner as RegistryStruct>::Value, LoadError> {
+        let loaded = self
+            .outer
+            .load_once(O::wrap_key(key), &mut || load().map(O::wrap))?;
+        Ok(O::unwrap(loaded)
+            .unwrap_or_else(|| unreachable!("a key's load yields a value of its own field")))
+    }
+
+    fn set_eviction_listener(&self, slot: usize, listener: Box<EvictionListener<O::Inner>>) {
+        self.outer.set_eviction_listener(
+            slot + O::CACHE_OFFSET,
+            Box::new(move |key, value, cause| {
+                if let (Some(key), Some(value)) = (O::unwrap_key_ref(key), O::unwrap_ref(value)) {
+                    listener(key, value, cause);
+                }
+            }),
+        );
     }
 }

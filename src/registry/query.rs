@@ -29,6 +29,11 @@ pub trait KeyQuery<Key> {
     fn matches(&self, stored: &Key) -> bool;
     /// Hashes exactly as `Key`'s `Hash` hashes the key this view names.
     fn hash_query(&self, state: &mut dyn Hasher);
+    /// The slot of the cache field the query looks in, if it is one (a stored key's slot is
+    /// found through `RegistryStruct::cache_slot`).
+    fn cache_slot(&self) -> Option<usize> {
+        None
+    }
 }
 
 impl<K: Hash + Eq> KeyQuery<K> for K {
@@ -107,6 +112,10 @@ where
         // `MapKey: Borrow<Q>` promises that `Q` hashes as the key does.
         self.key.hash(&mut state);
     }
+
+    fn cache_slot(&self) -> Option<usize> {
+        S::CACHE_SLOT
+    }
 }
 
 /// A query of the struct nested at field `I` of `S`, as a query of `S`.
@@ -136,5 +145,13 @@ impl<S: NestAt<I>, const I: usize> KeyQuery<S::Key> for NestedQuery<'_, S, I> {
         #[allow(clippy::cast_possible_truncation)] // a struct has far fewer than 2^32 fields
         hash_field(I as u32, &mut state);
         self.inner.hash_query(state);
+    }
+
+    fn cache_slot(&self) -> Option<usize> {
+        let inner = match self.inner.stored_key() {
+            Some(key) => <S::Inner as RegistryStruct>::cache_slot(key),
+            None => self.inner.cache_slot(),
+        };
+        inner.map(|slot| slot + S::CACHE_OFFSET)
     }
 }

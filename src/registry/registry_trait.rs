@@ -148,7 +148,7 @@ pub trait Registry: Sized + Send + Sync {
     /// [`snapshot`](Self::snapshot) with the version it is the state of.
     fn snapshot_with_version(&self) -> (Self::Struct, u64) {
         let core = self.core();
-        let (entries, version) = core.sync.read(|| collect_entries(&core.map));
+        let (entries, version) = core.sync.read(|| collect_entries(core));
         (rebuild::<Self::Struct>(entries), version)
     }
 
@@ -218,7 +218,7 @@ pub trait Registry: Sized + Send + Sync {
         refused.into_result()?;
         let result = core.sync.write_if(
             move || {
-                let mut entries = collect_entries(&core.map);
+                let mut entries = collect_entries(core);
                 for (key, value) in &writes {
                     entries.retain(|(stored, _)| stored != key);
                     if let Some(value) = value {
@@ -232,7 +232,7 @@ pub trait Registry: Sized + Send + Sync {
                 Ok(writes)
             },
             |writes, changes| {
-                let mut tx = super::place::root_tx(&core.map, changes);
+                let mut tx = super::place::root_tx(core, changes);
                 let replaced: Vec<_> = writes
                     .into_iter()
                     .filter_map(|(key, value)| match value {
@@ -243,6 +243,7 @@ pub trait Registry: Sized + Send + Sync {
                 replaced
             },
         );
+        core.after_write();
         result.map(|replaced| {
             drop(replaced);
             core.sync.version()
@@ -292,7 +293,7 @@ pub trait Registry: Sized + Send + Sync {
     ) -> (Self::Struct, u64, RegistrySubscription) {
         let core = self.core();
         let (entries, version, subscription) =
-            core.sync.subscribe(|| collect_entries(&core.map), callback);
+            core.sync.subscribe(|| collect_entries(core), callback);
         (rebuild::<Self::Struct>(entries), version, subscription)
     }
 
@@ -321,10 +322,12 @@ pub trait Registry: Sized + Send + Sync {
     }
 }
 
-/// Every entry of the backend.
-fn collect_entries<K: Clone, V: Clone>(map: &impl ConcurrentMap<K, V>) -> Vec<(K, V)> {
-    let mut entries = Vec::with_capacity(map.len());
-    map.range(|key, value| {
+/// Every live entry of the backend (a cache field's expired entries are not).
+fn collect_entries<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
+    core: &RegistryCore<S, M>,
+) -> Vec<(S::Key, S::Value)> {
+    let mut entries = Vec::with_capacity(core.map.len());
+    super::place::Holds::range(core, |key, value| {
         entries.push((key.clone(), value.clone()));
         true
     });
@@ -377,7 +380,7 @@ fn store_entries<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
                 true
             });
             drop(keys);
-            let mut tx = super::place::root_tx(&core.map, changes);
+            let mut tx = super::place::root_tx(core, changes);
             let mut replaced = Vec::new();
             for key in stale {
                 replaced.extend(super::place::Tx::delete(&mut tx, &key));
@@ -388,6 +391,7 @@ fn store_entries<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
             replaced
         },
     );
+    core.after_write();
     result.map(|replaced| {
         drop(replaced);
         core.sync.version()

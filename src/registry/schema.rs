@@ -79,6 +79,30 @@ pub trait RegistryStruct: Sized + 'static {
     /// The metadata of the leaf field that `key` belongs to.
     fn key_field(key: &Self::Key) -> &'static FieldInfo;
 
+    /// The number of cache fields, nested ones included: each has a slot, numbered in
+    /// declaration order, depth first.
+    const CACHES: usize = 0;
+
+    /// The slot of the cache field that `key` belongs to, if it belongs to one.
+    #[inline]
+    fn cache_slot(key: &Self::Key) -> Option<usize> {
+        let _ = key;
+        None
+    }
+
+    /// The slot and entry metadata of a cache field's value, if `value` is one.
+    #[inline]
+    fn cache_meta(value: &Self::Value) -> Option<(usize, &crate::cache::EntryMeta)> {
+        let _ = value;
+        None
+    }
+
+    /// The settings of the cache field at `slot`.
+    fn cache_config(slot: usize) -> Option<crate::cache::CacheConfig<Self>> {
+        let _ = slot;
+        None
+    }
+
     /// The registry type over `place`; used by the generated accessor of a nested field.
     #[doc(hidden)]
     fn registry_at<P: Holds<Self>>(place: P) -> Self::Registry<P>;
@@ -130,6 +154,8 @@ pub trait MapFieldAt<const I: usize>: RegistryStruct {
     fn unwrap(value: Self::Value) -> Option<Self::MapValue>;
     /// The entry value in the value enum, by reference, if it is this field's.
     fn unwrap_ref(value: &Self::Value) -> Option<&Self::MapValue>;
+    /// The field's slot among the struct's cache fields, if it is a `cache` field.
+    const CACHE_SLOT: Option<usize> = None;
 }
 
 /// Field number `I` of a struct, a `nested` field: the inner struct's keys and values inside the
@@ -147,4 +173,6 @@ pub trait NestAt<const I: usize>: RegistryStruct {
     fn unwrap(value: Self::Value) -> Option<<Self::Inner as RegistryStruct>::Value>;
     /// The inner value inside an outer value, by reference, if it is this field's.
     fn unwrap_ref(value: &Self::Value) -> Option<&<Self::Inner as RegistryStruct>::Value>;
+    /// The slot of the inner struct's first cache field among the outer struct's.
+    const CACHE_OFFSET: usize = 0;
 }

@@ -389,7 +389,10 @@ impl<S: RegistryStruct> RegistrySync<S> {
     /// On a thread that is applying a write (in a `Drop` the backend ran), the fallback cannot
     /// wait for that write: it reads the registry as it is.
     pub(crate) fn read<R>(&self, mut read: impl FnMut() -> R) -> (R, u64) {
-        for attempt in 0..SNAPSHOT_TRIES {
+        // A cache field's writes leave the version as it was, so a read that overlapped one
+        // would pass the check below: with cache fields, reads take the lock.
+        let tries = if S::CACHES > 0 { 0 } else { SNAPSHOT_TRIES };
+        for attempt in 0..tries {
             let before = self.seq.load(Ordering::Acquire);
             if before.is_multiple_of(2) {
                 let value = read();
@@ -420,6 +423,11 @@ impl<S: RegistryStruct> RegistrySync<S> {
             self.deliver();
         }
         result
+    }
+
+    /// Whether this thread holds the writer lock.
+    pub(crate) fn held_by_this_thread(&self) -> bool {
+        self.writer.is_owned_by_current_thread()
     }
 
     /// Applies `write` as one step: under the writer lock, between an odd and an even `seq`.

@@ -118,7 +118,7 @@ impl<'a> Field<'a> {
             FieldKind::Skip
         } else if self.attrs.nested.is_some() {
             FieldKind::Nested
-        } else if self.attrs.map.is_some() {
+        } else if self.attrs.map_span().is_some() {
             match map_types(self.ty) {
                 Some((key, value)) => FieldKind::Map { key, value },
                 None => FieldKind::Required,

@@ -5,7 +5,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::parse::ParseStream;
+use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Expr, Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
@@ -38,6 +38,27 @@ pub(crate) struct FieldAttrs {
     pub(crate) env: Option<LitStr>,
     /// Changing the field at run time takes a restart to take effect (reload reports say so).
     pub(crate) restart_required: Option<Span>,
+    /// `cache(capacity = ..., ...)`: a bounded, expiring map field (implies `map`).
+    pub(crate) cache: Option<CacheAttrs>,
+}
+
+impl FieldAttrs {
+    /// Where the field is declared a map: `map`, or `cache(...)`, which implies it.
+    pub(crate) fn map_span(&self) -> Option<Span> {
+        self.map
+            .or_else(|| self.cache.as_ref().map(|cache| cache.keyword))
+    }
+}
+
+/// `cache(capacity = N, weigher = f, ttl = d, tti = d, expire_after = f)` on a field.
+pub(crate) struct CacheAttrs {
+    /// The `cache` keyword.
+    pub(crate) keyword: Span,
+    pub(crate) capacity: Option<Expr>,
+    pub(crate) weigher: Option<Expr>,
+    pub(crate) ttl: Option<Expr>,
+    pub(crate) tti: Option<Expr>,
+    pub(crate) expire_after: Option<Expr>,
 }
 
 /// `default` (the type's `Default`) or `default = EXPR`.
@@ -48,7 +69,8 @@ pub(crate) struct FieldDefault {
 }
 
 const STRUCT_KEYS: &str = "`name`, `crate` or `validate`";
-const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `nested`, `validate`, `secret`, `env` or `restart_required`";
+const FIELD_KEYS: &str = "`default`, `skip`, `rename`, `map`, `cache`, `nested`, `validate`, `secret`, `env` or `restart_required`";
+const CACHE_KEYS: &str = "`capacity`, `weigher`, `ttl`, `tti` or `expire_after`";
 
 pub(crate) fn struct_attrs(cx: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     let mut out = StructAttrs::default();
@@ -150,12 +172,67 @@ pub(crate) fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 if flag(cx, key, input) {
                     set_once(cx, key, &mut out.restart_required, span);
                 }
+            } else if key.is_ident("cache") {
+                if let Some(cache) = cache_attrs(cx, key, input) {
+                    set_once(cx, key, &mut out.cache, cache);
+                }
             } else {
                 unknown_key(cx, key, "field", FIELD_KEYS);
             }
         });
     }
     out
+}
+
+/// The list after `cache`: `key = expr` pairs; an unknown or repeated key is an error under it,
+/// and the keys understood are kept.
+fn cache_attrs(cx: &Ctxt, key: &Path, input: ParseStream<'_>) -> Option<CacheAttrs> {
+    let keyword = key_span(key);
+    if !input.peek(syn::token::Paren) {
+        cx.error_spanned_by(key, "expected `cache(capacity = N, ...)`");
+        return None;
+    }
+    let parsed = (|| {
+        let content;
+        syn::parenthesized!(content in input);
+        content.parse_terminated(syn::MetaNameValue::parse, Token![,])
+    })();
+    let pairs = match parsed {
+        Ok(pairs) => pairs,
+        Err(err) => {
+            cx.syn_error(err);
+            return None;
+        }
+    };
+    let mut out = CacheAttrs {
+        keyword,
+        capacity: None,
+        weigher: None,
+        ttl: None,
+        tti: None,
+        expire_after: None,
+    };
+    for pair in pairs {
+        let slot = match pair.path.get_ident().map(ToString::to_string).as_deref() {
+            Some("capacity") => &mut out.capacity,
+            Some("weigher") => &mut out.weigher,
+            Some("ttl") => &mut out.ttl,
+            Some("tti") => &mut out.tti,
+            Some("expire_after") => &mut out.expire_after,
+            _ => {
+                unknown_key(cx, &pair.path, "cache", CACHE_KEYS);
+                continue;
+            }
+        };
+        set_once(cx, &pair.path, slot, pair.value);
+    }
+    if out.capacity.is_none() {
+        cx.error_at(
+            keyword,
+            "`cache` needs a capacity: `cache(capacity = 10_000)` (entries, or the weigher's units)",
+        );
+    }
+    Some(out)
 }
 
 /// The `#[registry(...)]` attributes, each checked to be a list.

@@ -65,6 +65,9 @@ pub(crate) enum Op {
     Update,
     Range,
     Len,
+    GetOrLoad,
+    TryGetOrLoad,
+    Cache,
 }
 
 /// The accessors a field of this kind gets.
@@ -92,6 +95,9 @@ pub(crate) fn ops(field: &Field<'_>) -> Vec<Op> {
         FieldKind::Optional { .. } => maybe_absent.to_vec(),
         FieldKind::Map { .. } => [&maybe_absent[..], &[Range, Len]].concat(),
     };
+    if field.attrs.cache.is_some() && matches!(field.kind(), FieldKind::Map { .. }) {
+        ops.extend([GetOrLoad, TryGetOrLoad, Cache]);
+    }
     if validated
         && matches!(
             field.kind(),
@@ -103,7 +109,8 @@ pub(crate) fn ops(field: &Field<'_>) -> Vec<Op> {
     ops
 }
 
-/// The accessor's name: `{field}`, `{field}_with`, `{field}_len` or `{verb}_{field}`.
+/// The accessor's name: `{field}`, `{field}_with`, `{field}_len`, `{field}_cache` or
+/// `{verb}_{field}`.
 pub(crate) fn accessor(field: &Field<'_>, op: Op) -> Ident {
     let raw = field.ident;
     let name = raw.unraw();
@@ -125,6 +132,9 @@ pub(crate) fn accessor(field: &Field<'_>, op: Op) -> Ident {
         Op::CompareAndSwap => prefixed("compare_and_swap"),
         Op::Update => prefixed("update"),
         Op::Range => prefixed("range"),
+        Op::GetOrLoad => prefixed("get_or_load"),
+        Op::TryGetOrLoad => prefixed("try_get_or_load"),
+        Op::Cache => format_ident!("{}_cache", name, span = span),
     }
 }
 

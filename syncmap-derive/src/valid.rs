@@ -42,7 +42,7 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
                  and is rebuilt with `Default::default()`",
             );
         }
-        if let Some(map) = attrs.map {
+        if let Some(map) = attrs.map_span() {
             cx.error_at(map, "`map` cannot be used with `skip`");
         }
         if let Some(rename) = &attrs.rename {
@@ -74,7 +74,7 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
                 format!("`nested` cannot be used with `{what}`: {why}"),
             );
         };
-        if attrs.map.is_some() {
+        if attrs.map_span().is_some() {
             refuse("map", "a field is either a map or a nested struct");
         }
         if attrs.default.is_some() {
@@ -104,7 +104,7 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
         return;
     }
     if let (Some(default), Some(_)) = (&attrs.default, ast::option_type(field.ty))
-        && attrs.map.is_none()
+        && attrs.map_span().is_none()
     {
         {
             cx.error_at(
@@ -114,7 +114,7 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
             );
         }
     }
-    if attrs.map.is_some() {
+    if attrs.map_span().is_some() {
         if let Some(default) = &attrs.default {
             cx.error_at(
                 default.keyword,
@@ -131,8 +131,8 @@ fn validate_attrs(cx: &Ctxt, field: &Field<'_>) {
         if ast::map_types(field.ty).is_none() {
             cx.error_spanned_by(
                 field.ty,
-                "`#[registry(map)]` needs a `HashMap<K, V>` or `BTreeMap<K, V>` field type \
-                 (written as such, not through an alias)",
+                "`#[registry(map)]` and `cache(...)` need a `HashMap<K, V>` or `BTreeMap<K, V>` \
+                 field type (written as such, not through an alias)",
             );
         }
     }

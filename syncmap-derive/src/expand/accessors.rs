@@ -238,6 +238,19 @@ impl Gen<'_> {
                             let d = Self::accessor_doc(f, "The number of entries of {} (a walk over the backend).");
                             quote!(#d pub fn #method(&self) -> usize { #map::len(&self.place) })
                         }
+                        Op::GetOrLoad => {
+                            let d = Self::accessor_doc(f, "The live entry of {} under `key`, else `load(&key)`, stored: one load per key at a time however many threads ask, the others waiting for its value.\n\n# Errors\n\nThe loader panicked, another caller's loader for the key failed, or the loader asked for `key` itself.");
+                            quote!(#d pub fn #method(&self, key: #key, load: impl #p::FnOnce(&#key) -> #value) -> #p::Result<#value, #p::LoadError> { #map::get_or_load(&self.place, key, load) })
+                        }
+                        Op::TryGetOrLoad => {
+                            let d = Self::accessor_doc(f, "The live entry of {} under `key`, else `load(&key)`'s value, stored: one load per key at a time; an error goes to every caller that waited for it and is not cached.\n\n# Errors\n\nThe loader's error, its panic, or its asking for `key` itself.");
+                            quote!(#d pub fn #method<#r: #p::Into<#p::BoxError>>(&self, key: #key, load: impl #p::FnOnce(&#key) -> #p::Result<#value, #r>) -> #p::Result<#value, #p::LoadError> { #map::try_get_or_load(&self.place, key, load) })
+                        }
+                        Op::Cache => {
+                            let d = Self::accessor_doc(f, "The cache handle of {}: statistics, size, eviction listener, clock.");
+                            let pl = &self.place_param;
+                            quote!(#d pub fn #method(&self) -> #p::CacheField<'_, #struct_ty, #pl, #index> { #p::CacheField::new(&self.place) })
+                        }
                         _ => quote!(),
                     });
                 }

@@ -205,6 +205,7 @@ impl Gen<'_> {
             let ty = f.field.stored_type();
             match f.kind {
                 FieldKind::Nested => quote!(#docs #variant(<#ty as #p::RegistryStruct>::Value)),
+                _ if Self::is_cache(f) => quote!(#docs #variant(#p::Cached<#ty>)),
                 _ => quote!(#docs #variant(#ty)),
             }
         });

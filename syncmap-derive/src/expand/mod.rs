@@ -8,6 +8,7 @@
 //! error the user then sees is the field type check, under the field's type.
 
 mod accessors;
+mod cache;
 mod config;
 mod enums;
 mod registry;

@@ -111,11 +111,14 @@ impl Gen<'_> {
                         sink(#key_ty::#variant, #value_ty::#variant(value));
                     }
                 },
-                FieldKind::Map { .. } => quote! {
-                    for (key, value) in #ident {
-                        sink(#key_ty::#variant(key), #value_ty::#variant(value));
+                FieldKind::Map { .. } => {
+                    let payload = self.wrap_payload(f, quote!(value));
+                    quote! {
+                        for (key, value) in #ident {
+                            sink(#key_ty::#variant(key), #value_ty::#variant(#payload));
+                        }
                     }
-                },
+                }
                 FieldKind::Nested => {
                     let ty = f.field.ty;
                     quote! {
@@ -162,7 +165,10 @@ impl Gen<'_> {
                 FieldKind::Required | FieldKind::Optional { .. } => {
                     quote!((#key_ty::#variant, #value_ty::#variant(value)) => #ident = #p::Some(value),)
                 }
-                _ => quote!((#key_ty::#variant(key), #value_ty::#variant(value)) => #ident.push((key, value)),),
+                _ => {
+                    let value = self.unwrap_payload(f, quote!(value));
+                    quote!((#key_ty::#variant(key), #value_ty::#variant(value)) => #ident.push((key, #value)),)
+                }
             }
         });
         let finishers = self.fields.iter().map(|f| {
@@ -223,8 +229,10 @@ impl Gen<'_> {
                     (&#p::EqProbe(a, b)).probe_eq()
                 }},
             };
-            quote!((#value_ty::#variant(a), #value_ty::#variant(b)) => #compare,)
+            let (a, b) = (self.payload_ref(f, quote!(a)), self.payload_ref(f, quote!(b)));
+            quote!((#value_ty::#variant(a), #value_ty::#variant(b)) => { let (a, b) = (#a, #b); #compare },)
         });
+        let cache_items = self.cache_items();
 
         let field_validators = self.fields.iter().filter_map(|f| {
             f.field.attrs.validate.as_ref()?;
@@ -405,6 +413,8 @@ impl Gen<'_> {
                 fn registry_at<#place: #p::Holds<Self>>(place: #place) -> Self::Registry<#place> {
                     #registry::<#(#ty_params,)* (), #place> { place, backend: #p::PhantomData }
                 }
+
+                #cache_items
             }
         }
     }
@@ -463,12 +473,21 @@ impl Gen<'_> {
                     }
                 }
             }
-            FieldKind::Map { key, value } => quote! {
+            FieldKind::Map { key, value } => {
+                let wrapped = self.wrap_payload(f, quote!(value));
+                let unwrapped = self.unwrap_payload(f, quote!(value));
+                let by_ref = self.payload_ref(f, quote!(value));
+                let cache_slot = Self::is_cache(f).then(|| {
+                    let offset = &self.cache_offsets()[f.index];
+                    quote!(const CACHE_SLOT: #p::Option<usize> = #p::Some(#offset);)
+                });
+                quote! {
                 #[automatically_derived]
                 #allows
                 impl #impl_generics #p::MapFieldAt<#index> for #struct_ty #where_clause {
                     type MapKey = #key;
                     type MapValue = #value;
+                    #cache_slot
                     #[inline]
                     fn wrap_key(key: #key) -> #key_ty { #key_ty::#variant(key) }
                     #[inline]
@@ -476,26 +495,29 @@ impl Gen<'_> {
                         match key { #key_ty::#variant(key) => #p::Some(key), #wildcard }
                     }
                     #[inline]
-                    fn wrap(value: #value) -> #value_ty { #value_ty::#variant(value) }
+                    fn wrap(value: #value) -> #value_ty { #value_ty::#variant(#wrapped) }
                     #[inline]
                     fn unwrap(value: #value_ty) -> #p::Option<#value> {
-                        match value { #value_ty::#variant(value) => #p::Some(value), #wildcard }
+                        match value { #value_ty::#variant(value) => #p::Some(#unwrapped), #wildcard }
                     }
                     #[inline]
                     fn unwrap_ref(value: &#value_ty) -> #p::Option<&#value> {
-                        match value { #value_ty::#variant(value) => #p::Some(value), #wildcard }
+                        match value { #value_ty::#variant(value) => #p::Some(#by_ref), #wildcard }
                     }
                 }
-            },
+                }
+            }
             FieldKind::Nested => {
                 let ty = f.field.ty;
                 let inner_key = quote!(<#ty as #p::RegistryStruct>::Key);
                 let inner_value = quote!(<#ty as #p::RegistryStruct>::Value);
+                let offset = &self.cache_offsets()[f.index];
                 quote! {
                     #[automatically_derived]
                     #allows
                     impl #impl_generics #p::NestAt<#index> for #struct_ty #where_clause {
                         type Inner = #ty;
+                        const CACHE_OFFSET: usize = #offset;
                         #[inline]
                         fn wrap_key(key: #inner_key) -> #key_ty { #key_ty::#variant(key) }
                         #[inline]
