@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Model-checks SyncMap with loom: every interleaving of two threads' atomic operations and lock
-# acquisitions in the models of syncmap-impls/tests/loom_sync_map.rs.
+# acquisitions in the models of syncmap-impls/tests/loom_sync_map.rs, and of the cache fields'
+# single-flight table (the model at the end of src/cache/flight.rs).
 #
 #   scripts/loom.sh                 # all models, exhaustively (no preemption bound)
 #   scripts/loom.sh compare_and     # the models whose name contains a filter
@@ -19,4 +20,6 @@ export CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-target/loom}"
 
 start=$SECONDS
 cargo test --release -p syncmap-impls --test loom_sync_map -- --test-threads=1 "$@"
+# The cache fields' single-flight table (src/cache/flight.rs): two callers of one missing key.
+cargo test --release -p syncmap --lib cache::flight::loom_model -- --test-threads=1 "$@"
 echo "loom: passed in $((SECONDS - start))s (preemption bound: ${LOOM_MAX_PREEMPTIONS:-none, exhaustive})"

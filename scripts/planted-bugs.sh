@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the test suites of syncmap-impls once per planted bug (syncmap-impls/src/sync_map/planted.rs)
+# Runs the test suites once per planted bug (SyncMap's in syncmap-impls/src/sync_map/planted.rs,
+# the cache fields' `flight_*` ones in src/cache/flight.rs)
 # and prints which tests caught each. Exits non-zero if any bug escapes every test.
 #
 #   scripts/planted-bugs.sh              # every one
@@ -20,6 +21,8 @@ BUGS=(
   load_and_delete_keeps_dirty_key
   compare_and_delete_keeps_dirty_key
   nested_guard_withdraws
+  flight_skips_second_look
+  flight_keeps_finished
 )
 if [ "$#" -gt 0 ]; then BUGS=("$@"); fi
 
@@ -35,8 +38,13 @@ for bug in "${BUGS[@]}"; do
   start=$SECONDS
   echo "== planted bug: $bug"
   # --no-fail-fast: run every test binary, so the report lists every test that caught the bug.
+  # The cache fields' bugs (src/cache/) are the facade's; the others are SyncMap's.
+  case "$bug" in
+    flight_*) suites=(-p syncmap --lib --test cache --test cache_loading) ;;
+    *) suites=(-p syncmap-impls --lib --tests) ;;
+  esac
   RUSTFLAGS="--cfg syncmap_planted_bug=\"$bug\"" \
-    cargo test -p syncmap-impls --lib --tests --no-fail-fast >"$log" 2>&1 || true
+    cargo test "${suites[@]}" --no-fail-fast >"$log" 2>&1 || true
   if grep -q '^error\(\[E[0-9]*\]\)\?:' "$log" && ! grep -q '^test result' "$log"; then
     echo "   the planted build failed to compile:"; grep -m5 '^error' "$log" | sed 's/^/   /'
     escaped=$((escaped + 1)); summary+=("$bug: BUILD FAILED"); continue

@@ -240,11 +240,8 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for Registr
             S::write_key_path(&key, &mut path);
             path
         };
-        cache.flights.run(&key, path, || {
-            // A load that finished just before this one joined would be in the map by now.
-            if let Some(value) = self.caches.load_live(&self.map, &key) {
-                return Ok(value);
-            }
+        let stored = || self.caches.load_live(&self.map, &key);
+        cache.flights.run(&key, path, stored, || {
             let loading = cache.counters.count_failure_on_unwind();
             let loaded = load();
             loading.finished(loaded.is_ok());
