@@ -309,3 +309,29 @@ fn a_cache_field_works_over_a_mutex_map() {
     assert_eq!(lookups.names_len(), 3);
     assert_eq!(lookups.get_or_load_names(50, |_| "y".into()).unwrap(), "y");
 }
+
+#[derive(SyncRegistry)]
+struct Hot {
+    #[registry(cache(capacity = 100))]
+    entries: HashMap<u32, u32>,
+}
+
+#[test]
+fn a_scan_of_one_off_keys_does_not_flush_the_hot_set() {
+    let hot: HotRegistry = Registry::from_defaults().unwrap();
+    for key in 0..50 {
+        hot.store_entries(key, key);
+    }
+    for _ in 0..2 {
+        for key in 0..50 {
+            assert!(hot.entries(&key).is_some());
+        }
+    }
+    // Ten times the capacity of keys seen once: they pass through the small queue.
+    for key in 1_000..2_000 {
+        hot.store_entries(key, key);
+    }
+    let kept = (0..50).filter(|key| hot.contains_entries(key)).count();
+    assert_eq!(kept, 50, "the scan evicted {} hot keys", 50 - kept);
+    assert_eq!(hot.entries_cache().entry_count(), 100);
+}

@@ -5,7 +5,9 @@
 //! whole `ConcurrentMap<K, V>`. [`EntriesMap`] forwards the trait to those accessors (lookups by
 //! `&Q` through the generated borrowed-key path, the value enum wrapped and unwrapped on every
 //! call), and the kit's sequential, concurrent, re-entrance, panic and drop checks run on it, on
-//! the default backend and on `MutexMap`.
+//! the default backend and on `MutexMap`. The struct also has a cache field, so every check runs
+//! through the registry's cache-aware paths (the hooks on reads and writes, snapshots under the
+//! writer lock): a cache field beside it changes nothing of a plain field's contract.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -19,6 +21,8 @@ use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
 struct Entries<K: Hash + Eq + Clone, V: Clone> {
     #[registry(map)]
     entries: HashMap<K, V>,
+    #[registry(cache(capacity = 16))]
+    beside: HashMap<u32, u32>,
 }
 
 /// A registry's `map` field seen as a `ConcurrentMap`.
@@ -165,8 +169,10 @@ where
 }
 
 fn empty<K: KitKey, V: KitValue>() -> Entries<K, V> {
+    // The cache beside starts full, so the checks run while it evicts nothing of theirs.
     Entries {
         entries: HashMap::new(),
+        beside: (0..16).map(|n| (n, n)).collect(),
     }
 }
 
