@@ -41,6 +41,10 @@ pub use syncmap_derive::SyncRegistry;
 
 pub mod registry;
 
+/// The ecosystem's maps behind [`ConcurrentMap`] (features `dashmap`, `papaya`, `scc`).
+#[cfg(any(feature = "dashmap", feature = "papaya", feature = "scc"))]
+pub use syncmap_impls::peers;
+
 pub mod cache;
 
 #[cfg(feature = "config")]

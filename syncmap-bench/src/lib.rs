@@ -3,8 +3,8 @@
 //! - [`go_suite`]: the twelve workloads of Go 1.19's `sync/map_bench_test.go`, with Go's
 //!   constants, loops and checks, and Go's figure (wall-clock time over all threads' operations).
 //! - [`mixes`]: the conc-map-bench mixes ReadHeavy, Exchange and RapidGrow, in Mops/s.
-//! - [`maps`]: the maps under test and their hashers; [`adapters`] puts dashmap, papaya and scc
-//!   behind [`syncmap::ConcurrentMap`].
+//! - [`maps`]: the maps under test and their hashers (dashmap, papaya and scc through the
+//!   library's own adapters, `syncmap::peers`).
 //! - [`registry_suite`]: a field read from a `#[derive(SyncRegistry)]` registry against
 //!   `ArcSwap<Config>` and `RwLock<Config>`.
 //! - [`harness`]: Go's `RunParallel` and `b.N` calibration on OS threads.
@@ -17,7 +17,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod adapters;
 pub mod cli;
 pub mod go_side;
 pub mod go_suite;

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use syncmap::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap};
 
-use crate::adapters::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
 use crate::go_suite::{BenchMap, GoWorkload};
 use crate::harness::{Budget, Sample, measure};
 use crate::mixes::Mix;
+use syncmap::peers::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
 
 /// A map the benchmark runs, by its name in the CSV (`syncmap`, `mutexmap`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

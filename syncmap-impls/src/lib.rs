@@ -8,12 +8,17 @@
 //! | [`SyncMap`] | Go's `sync.Map`: a lock-free `read` map beside a locked `dirty` map | keys are written once and read many times, or threads work on disjoint keys |
 //!
 //! Every map takes a hasher parameter `S: BuildHasher`, defaulting to [`DefaultHashBuilder`].
+//!
+//! With the features `dashmap`, `papaya` and `scc`, the module `peers` puts those crates' maps
+//! behind the same trait, with when to pick each.
 
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 
 mod locked;
 mod mutex_map;
+#[cfg(any(feature = "dashmap", feature = "papaya", feature = "scc"))]
+pub mod peers;
 mod reentrance;
 mod rwlock_map;
 #[cfg(feature = "serde")]

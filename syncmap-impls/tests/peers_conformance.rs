@@ -1,11 +1,9 @@
-//! The conformance kit of `syncmap-core` on the adapters: the trait's contract holds for maps
+//! The conformance kit of `syncmap-core` on the peers' adapters: the trait's contract holds for maps
 //! this project did not write, through their own APIs.
 
-use syncmap::DefaultHashBuilder;
-use syncmap_bench::adapters::{
-    DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter,
-};
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily};
+use syncmap_impls::DefaultHashBuilder;
+use syncmap_impls::peers::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
 
 /// Fewer cases than the kit's default, so four peers pass in seconds in a debug build; the
 /// crates' own suites run the full default on syncmap's maps.

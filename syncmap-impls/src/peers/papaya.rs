@@ -7,7 +7,9 @@ use core::hash::{BuildHasher, Hash};
 use std::collections::HashSet;
 
 use papaya::{Compute, HashMap, Operation};
-use syncmap::{ConcurrentMap, DefaultHashBuilder, LoadOrStore};
+use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+use crate::DefaultHashBuilder;
 
 /// [`papaya::HashMap`] (lock-free reads, epoch-based reclamation) behind [`ConcurrentMap`].
 ///
@@ -16,10 +18,10 @@ use syncmap::{ConcurrentMap, DefaultHashBuilder, LoadOrStore};
 /// is still the one the comparison saw.
 ///
 /// ```
-/// use syncmap::{ConcurrentMap, LoadOrStore};
-/// use syncmap_bench::adapters::PapayaAdapter;
+/// use syncmap_core::{ConcurrentMap, LoadOrStore};
+/// use syncmap_impls::peers::PapayaAdapter;
 ///
-/// let map = PapayaAdapter::with_hasher(syncmap::DefaultHashBuilder::default());
+/// let map = PapayaAdapter::with_hasher(syncmap_impls::DefaultHashBuilder::default());
 /// map.store(1_u64, 10_u64);
 /// assert!(!map.compare_and_swap(&1, &9, 11));
 /// assert!(map.compare_and_swap(&1, &10, 11));

@@ -6,7 +6,7 @@ use core::hash::{BuildHasher, Hash};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
-use syncmap::{ConcurrentMap, LoadOrStore};
+use syncmap_core::{ConcurrentMap, LoadOrStore};
 
 /// [`dashmap::DashMap`] (a sharded `RwLock<HashMap>`) behind [`ConcurrentMap`].
 ///
@@ -16,10 +16,10 @@ use syncmap::{ConcurrentMap, LoadOrStore};
 /// direct `DashMap::iter` plus a write to the same shard would break with a deadlock.
 ///
 /// ```
-/// use syncmap::{ConcurrentMap, LoadOrStore};
-/// use syncmap_bench::adapters::DashMapAdapter;
+/// use syncmap_core::{ConcurrentMap, LoadOrStore};
+/// use syncmap_impls::peers::DashMapAdapter;
 ///
-/// let map = DashMapAdapter::with_hasher(syncmap::DefaultHashBuilder::default());
+/// let map = DashMapAdapter::with_hasher(syncmap_impls::DefaultHashBuilder::default());
 /// assert_eq!(map.load_or_store(1_u64, 10_u64), LoadOrStore::Stored(10));
 /// assert!(map.compare_and_swap(&1, &10, 11));
 /// // A closure may write to the map it is reading.
