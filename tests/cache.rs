@@ -335,3 +335,38 @@ fn a_scan_of_one_off_keys_does_not_flush_the_hot_set() {
     assert_eq!(kept, 50, "the scan evicted {} hot keys", 50 - kept);
     assert_eq!(hot.entries_cache().entry_count(), 100);
 }
+
+#[test]
+fn an_update_of_a_cache_entry_does_not_lose_a_store_that_came_between() {
+    let lookups: LookupsRegistry = Registry::from_defaults().unwrap();
+    lookups.store_names(1, "first".into());
+    let mut intruded = false;
+    let updated = lookups.update_names(1, |current| {
+        if !intruded {
+            intruded = true;
+            // Another write of the entry between this read and the commit: cache writes
+            // publish no version, and the update must still see it and run again.
+            lookups.store_names(1, "intruder".into());
+        }
+        current.map(|name| format!("{name}+"))
+    });
+    assert_eq!(updated.as_deref(), Some("intruder+"));
+    assert_eq!(lookups.names(&1).as_deref(), Some("intruder+"));
+}
+
+#[test]
+fn a_whole_struct_update_does_not_lose_a_cache_store_that_came_between() {
+    let lookups: LookupsRegistry = Registry::from_defaults().unwrap();
+    let mut intruded = false;
+    lookups
+        .update(|struct_| {
+            if !intruded {
+                intruded = true;
+                lookups.store_names(2, "intruder".into());
+            }
+            struct_.retries += 1;
+        })
+        .unwrap();
+    assert_eq!(lookups.names(&2).as_deref(), Some("intruder"));
+    assert_eq!(lookups.retries(), 2);
+}

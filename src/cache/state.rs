@@ -10,7 +10,7 @@
 use std::marker::PhantomData;
 use std::mem;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
 use syncmap_core::ConcurrentMap;
@@ -61,6 +61,10 @@ pub(crate) struct Caches<S: RegistryStruct> {
     slots: Box<[CacheState<S>]>,
     departures: Mutex<Vec<Departure<S>>>,
     departed: AtomicBool,
+    /// Writes to cache fields so far. They publish no version, so the retry loops of `update`
+    /// (which must not lose a write that came between their read and their commit) watch this
+    /// count beside the version.
+    writes: AtomicU64,
 }
 
 /// The metadata of the entries of a backend map, for the policy.
@@ -178,7 +182,18 @@ impl<S: RegistryStruct> Caches<S> {
             slots,
             departures: Mutex::new(Vec::new()),
             departed: AtomicBool::new(false),
+            writes: AtomicU64::new(0),
         }
+    }
+
+    /// How many writes cache fields have had (each store, delete or reclaim counts).
+    #[inline]
+    pub(crate) fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::Release);
     }
 
     /// The cache field at `slot`.
@@ -216,6 +231,7 @@ impl<S: RegistryStruct> Caches<S> {
         value: S::Value,
     ) -> Option<S::Value> {
         let cache = &self.slots[slot];
+        self.count_write();
         let now = cache.clock.now();
         let mut policy = cache.policy.lock();
         let old = self.take_accounted(
@@ -317,6 +333,7 @@ impl<S: RegistryStruct> Caches<S> {
         delete: bool,
     ) -> Option<S::Value> {
         let cache = &self.slots[slot];
+        self.count_write();
         let (value, live) = map.load_with::<S::Key, _, _>(key, |value| {
             let live = S::cache_meta(value).is_none_or(|(_, meta)| {
                 policy.forget(meta);
@@ -363,6 +380,7 @@ impl<S: RegistryStruct> Caches<S> {
         let cache = &self.slots[slot];
         let entries = lookup::<S, M>(map);
         while let Some(due) = policy.expired(now, cache.tti, budget, &entries) {
+            self.count_write();
             if let Some(gone) = self.remove(policy, map, &due) {
                 cache.counters.add(Event::Expiration);
                 self.depart(slot, due, gone, EvictionCause::Expired);

@@ -117,11 +117,11 @@ impl<S: FieldAt<I>, const I: usize> Required<S, I> {
     /// new value. `f` runs outside every lock and may run more than once.
     pub fn update<H: Holds<S>>(held: &H, mut f: impl FnMut(&S::Type) -> S::Type) -> S::Type {
         loop {
-            let seen = held.version();
+            let seen = held.generation();
             let current = Self::get(held);
             let new = f(&current);
             let committed = held.write(|tx| {
-                if held.version() != seen {
+                if held.generation() != seen {
                     return (false, None);
                 }
                 (true, tx.store(S::key(), S::wrap(new.clone())))
@@ -221,11 +221,11 @@ impl<S: FieldAt<I>, const I: usize> Optional<S, I> {
         mut f: impl FnMut(Option<&S::Type>) -> Option<S::Type>,
     ) -> Option<S::Type> {
         loop {
-            let seen = held.version();
+            let seen = held.generation();
             let current = Self::get(held);
             let new = f(current.as_ref());
             let committed = held.write(|tx| {
-                if held.version() != seen {
+                if held.generation() != seen {
                     return (false, None);
                 }
                 let replaced = match &new {
@@ -376,13 +376,13 @@ impl<S: MapFieldAt<I>, const I: usize> MapField<S, I> {
     ) -> Option<S::MapValue> {
         let key = S::wrap_key(key);
         loop {
-            let seen = held.version();
+            let seen = held.generation();
             let current = held
                 .load_with(&key, |value| S::unwrap_ref(value).cloned())
                 .flatten();
             let new = f(current.as_ref());
             let committed = held.write(|tx| {
-                if held.version() != seen {
+                if held.generation() != seen {
                     return (false, None);
                 }
                 let replaced = match &new {

@@ -50,6 +50,9 @@ pub trait Holds<S: RegistryStruct> {
     fn range(&self, f: impl FnMut(&S::Key, &S::Value) -> bool);
     /// The root registry's version; inside [`write`](Self::write), the version before the write.
     fn version(&self) -> u64;
+    /// A count that moves with every write, a cache field's included (which publishes no
+    /// version): what `update` loops compare to know that nothing was written meanwhile.
+    fn generation(&self) -> u64;
     /// The root registry's cache operations, and the slot of this struct's first cache field
     /// among the root's.
     fn caches(&self) -> (&dyn CacheOps, usize);
@@ -223,6 +226,12 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> Holds<S> for Registr
         self.sync.version()
     }
 
+    #[inline]
+    fn generation(&self) -> u64 {
+        // Both only grow, so their sum moves whenever either does.
+        self.sync.version() + self.caches.writes()
+    }
+
     fn caches(&self) -> (&dyn CacheOps, usize) {
         (self, 0)
     }
@@ -332,6 +341,11 @@ impl<S: RegistryStruct, H: Holds<S>> Holds<S> for &H {
     #[inline]
     fn version(&self) -> u64 {
         (**self).version()
+    }
+
+    #[inline]
+    fn generation(&self) -> u64 {
+        (**self).generation()
     }
 
     fn caches(&self) -> (&dyn CacheOps, usize) {
@@ -467,6 +481,11 @@ where
     #[inline]
     fn version(&self) -> u64 {
         self.outer.version()
+    }
+
+    #[inline]
+    fn generation(&self) -> u64 {
+        self.outer.generation()
     }
 
     fn caches(&self) -> (&dyn CacheOps, usize) {

@@ -173,11 +173,16 @@ pub trait Registry: Sized + Send + Sync {
     ///
     /// The validators' failures on the edited struct; nothing is written then.
     fn update(&self, mut f: impl FnMut(&mut Self::Struct)) -> Result<u64, ValidationError> {
+        let core = self.core();
         loop {
-            let (mut value, version) = self.snapshot_with_version();
+            // The cache fields' write count beside the version: their writes publish none.
+            let ((entries, cache_writes), version) = core
+                .sync
+                .read(|| (collect_entries(core), core.caches.writes()));
+            let mut value = rebuild::<Self::Struct>(entries);
             f(&mut value);
             value.validate()?;
-            if let Ok(version) = store_entries(self.core(), value, Some(version), None) {
+            if let Ok(version) = store_entries(core, value, Some((version, cache_writes)), None) {
                 return Ok(version);
             }
         }
@@ -354,12 +359,12 @@ pub(crate) fn store_struct_at<R: Registry>(registry: &R, value: R::Struct, versi
 }
 
 /// Writes the entries of `value` that differ from the stored ones, and deletes stored entries
-/// it does not have, as one change. With `expected`, does so only if the version is still that;
-/// otherwise returns `Err(version now)`.
+/// it does not have, as one change. With `expected`, does so only if the version and the cache
+/// fields' write count are still those; otherwise returns `Err(version now)`.
 fn store_entries<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
     core: &RegistryCore<S, M>,
     value: S,
-    expected: Option<u64>,
+    expected: Option<(u64, u64)>,
     target: Option<u64>,
 ) -> Result<u64, u64> {
     let mut entries = Vec::new();
@@ -367,7 +372,9 @@ fn store_entries<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>>(
     let result = core.sync.write_if_at(
         target,
         || match expected {
-            Some(expected) if core.sync.version() != expected => Err(core.sync.version()),
+            Some(expected) if (core.sync.version(), core.caches.writes()) != expected => {
+                Err(core.sync.version())
+            }
             _ => Ok(()),
         },
         |(), changes| {
