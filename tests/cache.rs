@@ -370,3 +370,27 @@ fn a_whole_struct_update_does_not_lose_a_cache_store_that_came_between() {
     assert_eq!(lookups.names(&2).as_deref(), Some("intruder"));
     assert_eq!(lookups.retries(), 2);
 }
+
+#[derive(SyncRegistry)]
+struct Tokens {
+    #[registry(secret, cache(capacity = 10))]
+    by_user: HashMap<String, syncmap::SecretString>,
+}
+
+#[test]
+fn a_secret_cache_field_never_prints_its_keys_or_values() {
+    let tokens: TokensRegistry = Registry::from_defaults().unwrap();
+    tokens.store_by_user("alice".into(), "hunter2-token".into());
+    let error = tokens
+        .try_get_or_load_by_user("bob".into(), |_| Err("vault sealed"))
+        .unwrap_err();
+    let printed = format!(
+        "{tokens:?} {error} {error:?} {:?} {:?}",
+        tokens.by_user_cache(),
+        tokens.by_user_cache().stats()
+    );
+    for secret in ["hunter2-token", "alice", "bob"] {
+        assert!(!printed.contains(secret), "{secret} printed: {printed}");
+    }
+    assert!(printed.contains("vault sealed"), "{printed}");
+}
