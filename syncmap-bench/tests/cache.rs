@@ -228,3 +228,23 @@ fn quick_run_prints_both_tables() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_unknown_cache_is_refused_by_name() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cache-bench"))
+        .args([
+            "--quick",
+            "--suite",
+            "hit-ratio",
+            "--cache",
+            "quick_cache,nope",
+        ])
+        .output()
+        .expect("cache-bench runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown cache `nope`; known caches: moka, quick_cache"),
+        "{stderr}"
+    );
+}

@@ -74,6 +74,10 @@ struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     repeat: Option<u16>,
 
+    /// Measure only these caches (moka, quick_cache); default: all.
+    #[arg(long = "cache", value_name = "NAME,...", value_delimiter = ',')]
+    only: Vec<String>,
+
     /// Seed of every trace and key stream.
     #[arg(long, default_value_t = 0x5EED_CAC4E)]
     seed: u64,
@@ -139,6 +143,7 @@ impl Args {
             threads,
             repeat: usize::from(self.repeat.unwrap_or(pick(3, 1) as u16)),
             optimal: !self.no_optimal,
+            only: self.only.clone(),
         }
     }
 }
@@ -163,6 +168,8 @@ fn main() -> Result<(), String> {
         bench.add_hit_ratio::<Moka>("moka, no settle".to_owned(), None)?;
     }
     bench.add::<QuickCache>()?;
+
+    bench.check_selection()?;
 
     let markdown = report::markdown(&bench, &command_line);
     print!("{markdown}");

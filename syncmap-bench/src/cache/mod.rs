@@ -45,6 +45,15 @@ pub struct Plan {
     pub repeat: usize,
     /// Whether to compute the optimal (Bélády) hit ratio of each row.
     pub optimal: bool,
+    /// Measure only the contenders of these names; empty: all.
+    pub only: Vec<String>,
+}
+
+impl Plan {
+    /// Whether the contender named `name` is to be measured.
+    pub fn selects(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|n| n == name)
+    }
 }
 
 /// One contender's hit ratios, one per [`Bench::rows`] entry.
@@ -80,6 +89,8 @@ pub struct Bench {
     pub hit_columns: Vec<HitColumn>,
     /// The throughput table's columns, in the order added.
     pub throughput_columns: Vec<ThroughputColumn>,
+    /// Every contender offered to [`Bench::add`] or [`Bench::add_hit_ratio`], selected or not.
+    pub offered: Vec<&'static str>,
 }
 
 impl Bench {
@@ -121,6 +132,27 @@ impl Bench {
             workloads,
             hit_columns: Vec::new(),
             throughput_columns: Vec::new(),
+            offered: Vec::new(),
+        }
+    }
+
+    /// An error naming the first cache of [`Plan::only`] that no contender offered is called.
+    ///
+    /// # Errors
+    ///
+    /// If `--cache` named a cache that does not exist.
+    pub fn check_selection(&self) -> Result<(), String> {
+        match self
+            .plan
+            .only
+            .iter()
+            .find(|n| !self.offered.contains(&n.as_str()))
+        {
+            Some(unknown) => Err(format!(
+                "unknown cache `{unknown}`; known caches: {}",
+                self.offered.join(", ")
+            )),
+            None => Ok(()),
         }
     }
 
@@ -133,12 +165,18 @@ impl Bench {
             .collect()
     }
 
-    /// Measures `C` everywhere: a column in each table.
+    /// Measures `C` everywhere: a column in each table (none if the plan leaves it out).
     ///
     /// # Errors
     ///
     /// If the contender returns a wrong value in the hit-ratio replay.
     pub fn add<C: Contender>(&mut self) -> Result<(), String> {
+        if !self.offered.contains(&C::NAME) {
+            self.offered.push(C::NAME);
+        }
+        if !self.plan.selects(C::NAME) {
+            return Ok(());
+        }
         self.add_hit_ratio::<C>(C::NAME.to_owned(), self.plan.settle_every)?;
         let mut points = Vec::new();
         for (mix, threads) in self.throughput_rows() {
@@ -149,11 +187,12 @@ impl Bench {
                 .ok_or_else(|| format!("no keys were generated for {}", mix.name()))?;
             let point = measure::<C>(workload, threads, self.plan.repeat)?;
             eprintln!(
-                "  {}: {} x{threads}: {:.2} Mops/s, {:.1}% hits",
+                "  {}: {} x{threads}: {:.2} Mops/s, {:.1}% hits, {:.1}% waiting for a CPU",
                 C::NAME,
                 mix.name(),
                 point.mops,
-                100.0 * point.hit_ratio
+                100.0 * point.hit_ratio,
+                100.0 * point.waited.unwrap_or(f64::NAN)
             );
             points.push(point);
         }
@@ -175,6 +214,12 @@ impl Bench {
         name: String,
         settle_every: Option<NonZeroUsize>,
     ) -> Result<(), String> {
+        if !self.offered.contains(&C::NAME) {
+            self.offered.push(C::NAME);
+        }
+        if !self.plan.selects(C::NAME) {
+            return Ok(());
+        }
         let mut ratios = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
             let ratio = replay::<C>(&row.keys, row.capacity, settle_every)?.ratio();

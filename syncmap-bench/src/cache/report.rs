@@ -147,18 +147,27 @@ fn throughput_tables(out: &mut String, bench: &Bench) -> std::fmt::Result {
         writeln!(out, "\nIn parentheses: throughput over `{BASELINE}`'s.")?;
     }
 
-    writeln!(out, "\n## Gets that hit during the throughput runs (%)\n")?;
+    writeln!(
+        out,
+        "\n## During those runs: gets that hit / time waiting for a CPU (%)\n"
+    )?;
     table_head(out, &header)?;
     for (i, (mix, threads)) in rows.iter().enumerate() {
         let mut cells = vec![mix.name().to_owned(), threads.to_string()];
-        cells.extend(
-            columns
-                .iter()
-                .map(|c| format!("{:.1}", 100.0 * c.points[i].hit_ratio)),
-        );
+        cells.extend(columns.iter().map(|c| {
+            let point = &c.points[i];
+            let waited = point
+                .waited
+                .map_or_else(|| "?".to_owned(), |w| format!("{:.1}", 100.0 * w));
+            format!("{:.1} / {waited}", 100.0 * point.hit_ratio)
+        }));
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
-    Ok(())
+    writeln!(
+        out,
+        "\nWaiting is the threads' run-queue time (Linux schedstat) over the run: more than a \
+         few percent means another process had the cores and that throughput is understated."
+    )
 }
 
 /// The header line and the alignment line: the first two columns left, the figures right.

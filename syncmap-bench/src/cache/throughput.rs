@@ -83,6 +83,17 @@ pub struct Point {
     /// The fraction of gets that hit during the timed run, to tell a fast cache from one that
     /// is fast because it misses differently.
     pub hit_ratio: f64,
+    /// The fraction of the run the threads spent runnable but waiting for a CPU (Linux's
+    /// schedstat): above a few percent, another process took the cores and the figure is low.
+    /// `None` where the kernel does not tell.
+    pub waited: Option<f64>,
+}
+
+/// This thread's time spent waiting on a run queue, in ns, from `/proc/thread-self/schedstat`
+/// (its second field).
+fn run_queue_wait_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `workload` on `threads` threads, `repeat` times after one uncounted warm-up run, each
@@ -131,7 +142,11 @@ fn run_once<C: Contender>(workload: &Workload, threads: usize) -> Result<Point, 
     cache.settle();
 
     let hits = AtomicU64::new(0);
+    // Summed over threads; `known` counts the threads whose kernel reported it.
+    let waited_ns = AtomicU64::new(0);
+    let known = AtomicU64::new(0);
     let elapsed = run_threads(threads, |t| {
+        let wait_before = run_queue_wait_ns();
         let mut local_hits = 0u64;
         for &key in &workload.keys[t] {
             // A hit's value is consumed (black_box) so the read cannot be optimised away, but
@@ -144,12 +159,19 @@ fn run_once<C: Contender>(workload: &Workload, threads: usize) -> Result<Point, 
                 None => cache.insert(key, value_of(key)),
             }
         }
+        if let (Some(before), Some(after)) = (wait_before, run_queue_wait_ns()) {
+            waited_ns.fetch_add(after.saturating_sub(before), Ordering::Relaxed);
+            known.fetch_add(1, Ordering::Relaxed);
+        }
         hits.fetch_add(local_hits, Ordering::Relaxed);
         Ok(())
     })?;
     let ops = (workload.keys[0].len() * threads) as f64;
+    let thread_ns = elapsed.as_nanos() as f64 * threads as f64;
     Ok(Point {
         mops: ops / elapsed.as_secs_f64().max(1e-12) / 1e6,
         hit_ratio: hits.into_inner() as f64 / ops.max(1.0),
+        waited: (known.into_inner() == threads as u64)
+            .then(|| waited_ns.into_inner() as f64 / thread_ns.max(1.0)),
     })
 }
