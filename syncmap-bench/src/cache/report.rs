@@ -107,6 +107,18 @@ fn hit_table(out: &mut String, bench: &Bench) -> std::fmt::Result {
             "\nIn parentheses: percentage points against `{BASELINE}`. The scan trace is \
              generated per capacity (its scans are twice the capacity long)."
         )?;
+        for column in bench
+            .hit_columns
+            .iter()
+            .filter(|c| c.name.ends_with(", no settle"))
+        {
+            writeln!(
+                out,
+                "`{}`: the same cache replayed without any `settle`, so its policy runs only \
+                 when the cache itself decides to (moka: 64 pending reads or writes, or 300 ms).",
+                column.name
+            )?;
+        }
         writeln!(
             out,
             "The traces are fixed by the seed, but each cache seeds its hasher at random and \
