@@ -19,6 +19,10 @@ const CRATES: &[&str] = &[
     "arc-swap",
 ];
 
+/// The crates whose versions the cache benchmark's report lists (`--bin cache-bench`), apart
+/// from [`CRATES`] so that the main report does not name caches it never measured.
+const CACHE_CRATES: &[&str] = &["syncmap", "moka", "quick_cache", "foldhash"];
+
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let lock_path = manifest_dir.join("..").join("Cargo.lock");
@@ -26,32 +30,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let lock = std::fs::read_to_string(&lock_path).unwrap_or_default();
 
-    // Cargo.lock is a list of `[[package]]` tables with `name = "..."` then `version = "..."`.
-    let mut found: Vec<(String, String)> = Vec::new();
-    let mut name: Option<String> = None;
-    for line in lock.lines() {
-        if let Some(value) = quoted_value(line, "name") {
-            name = Some(value);
-        } else if let (Some(value), Some(n)) = (quoted_value(line, "version"), name.take())
-            && CRATES.contains(&n.as_str())
-        {
-            match found.iter_mut().find(|(known, _)| *known == n) {
-                Some((_, versions)) => {
-                    versions.push_str(", ");
-                    versions.push_str(&value);
-                }
-                None => found.push((n, value)),
-            }
-        }
-    }
-    found.sort_by_key(|(n, _)| CRATES.iter().position(|c| c == n));
-
-    let mut code = String::from("/// Crate versions from Cargo.lock at build time.\n");
-    code.push_str("pub const CRATE_VERSIONS: &[(&str, &str)] = &[\n");
-    for (n, v) in &found {
-        writeln!(code, "    ({n:?}, {v:?}),").expect("writing to a String");
-    }
-    code.push_str("];\n");
+    let mut code = String::new();
+    emit_versions(&mut code, &lock, "CRATE_VERSIONS", CRATES);
+    emit_versions(&mut code, &lock, "CACHE_CRATE_VERSIONS", CACHE_CRATES);
 
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let rustc_version = Command::new(rustc)
@@ -70,6 +51,36 @@ fn main() {
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("versions.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
+}
+
+/// Appends `pub const NAME: &[(&str, &str)]`: the version(s) of each of `crates` in `lock`.
+fn emit_versions(code: &mut String, lock: &str, const_name: &str, crates: &[&str]) {
+    // Cargo.lock is a list of `[[package]]` tables with `name = "..."` then `version = "..."`.
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut name: Option<String> = None;
+    for line in lock.lines() {
+        if let Some(value) = quoted_value(line, "name") {
+            name = Some(value);
+        } else if let (Some(value), Some(n)) = (quoted_value(line, "version"), name.take())
+            && crates.contains(&n.as_str())
+        {
+            match found.iter_mut().find(|(known, _)| *known == n) {
+                Some((_, versions)) => {
+                    versions.push_str(", ");
+                    versions.push_str(&value);
+                }
+                None => found.push((n, value)),
+            }
+        }
+    }
+    found.sort_by_key(|(n, _)| crates.iter().position(|c| c == n));
+
+    code.push_str("/// Crate versions from Cargo.lock at build time.\n");
+    writeln!(code, "pub const {const_name}: &[(&str, &str)] = &[").expect("writing to a String");
+    for (n, v) in &found {
+        writeln!(code, "    ({n:?}, {v:?}),").expect("writing to a String");
+    }
+    code.push_str("];\n");
 }
 
 /// `value` from a line `key = "value"`.

@@ -26,6 +26,8 @@ pub trait CacheOps {
     fn cache_use_clock(&self, slot: usize, clock: Arc<ManualClock>) -> bool;
     /// Reclaims every expired entry now; how many.
     fn cache_purge_expired(&self, slot: usize) -> usize;
+    /// Sets the capacity and evicts down to it.
+    fn cache_set_capacity(&self, slot: usize, capacity: u64);
 }
 
 /// The cache field `I` of a registry: `registry.users_cache()` for a field `users`.
@@ -96,6 +98,14 @@ impl<'a, S: MapFieldAt<I>, H: Holds<S>, const I: usize> CacheField<'a, S, H, I> 
     pub fn capacity(&self) -> u64 {
         let (ops, slot) = self.ops();
         ops.cache_capacity(slot)
+    }
+
+    /// Sets the capacity (entries, or the weigher's units) from now on, evicting down to it
+    /// before it returns: the attribute's capacity is the starting one, and a service can size
+    /// its caches from configuration.
+    pub fn set_capacity(&self, capacity: u64) {
+        let (ops, slot) = self.ops();
+        ops.cache_set_capacity(slot, capacity);
     }
 
     /// Makes the field read time from `clock` (for tests of expiry); returns `false`, changing

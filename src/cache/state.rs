@@ -263,19 +263,41 @@ impl<S: RegistryStruct> Caches<S> {
             meta.set_in_main();
         }
         map.store(key.clone(), value);
-        let entries = lookup::<S, M>(map);
-        policy.admit(key, cache.tti, &entries);
-        while let Some(victim) = policy.victim(&entries) {
-            if let Some(gone) = self.remove(&mut policy, map, &victim) {
-                cache.counters.add(Event::Eviction);
-                self.depart(slot, victim, gone, EvictionCause::Capacity);
-            }
-        }
+        policy.admit(key, cache.tti, &lookup::<S, M>(map));
+        self.evict_to_capacity(slot, &mut policy, map);
         if cache.config.expires() {
             let mut budget = EXPIRY_BUDGET;
             self.expire(slot, &mut policy, map, now, &mut budget);
         }
         old
+    }
+
+    /// Sets the capacity of cache `slot` and evicts down to it. Under the writer lock.
+    pub(crate) fn resize<M: ConcurrentMap<S::Key, S::Value>>(
+        &self,
+        slot: usize,
+        map: &M,
+        capacity: u64,
+    ) {
+        let mut policy = self.slots[slot].policy.lock();
+        policy.set_capacity(capacity);
+        self.evict_to_capacity(slot, &mut policy, map);
+    }
+
+    fn evict_to_capacity<M: ConcurrentMap<S::Key, S::Value>>(
+        &self,
+        slot: usize,
+        policy: &mut Policy<S::Key>,
+        map: &M,
+    ) {
+        let entries = lookup::<S, M>(map);
+        while let Some(victim) = policy.victim(&entries) {
+            self.count_write();
+            if let Some(gone) = self.remove(policy, map, &victim) {
+                self.slots[slot].counters.add(Event::Eviction);
+                self.depart(slot, victim, gone, EvictionCause::Capacity);
+            }
+        }
     }
 
     /// Removes the cache key `key`; returns its value if it was live. Under the writer lock.

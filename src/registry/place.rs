@@ -308,6 +308,12 @@ impl<S: RegistryStruct, M: ConcurrentMap<S::Key, S::Value>> CacheOps for Registr
         self.caches.slot(slot).use_clock(clock)
     }
 
+    fn cache_set_capacity(&self, slot: usize, capacity: u64) {
+        self.sync
+            .write(|_| self.caches.resize(slot, &self.map, capacity));
+        self.after_write();
+    }
+
     fn cache_purge_expired(&self, slot: usize) -> usize {
         let purged = self.sync.write(|_| self.caches.purge(slot, &self.map));
         self.after_write();

@@ -9,6 +9,8 @@
 //!   `ArcSwap<Config>` and `RwLock<Config>`.
 //! - [`harness`]: Go's `RunParallel` and `b.N` calibration on OS threads.
 //! - [`go_side`]: `--with-go`, Go 1.19's own suite run and parsed.
+//! - `cache` (feature `cache`): the cache benchmark, `--bin cache-bench`: hit ratio and
+//!   throughput of moka and quick_cache behind one `Contender` trait.
 //! - [`run`], [`record`], [`output`]: the run, its rows, and the table, CSV, JSON, Markdown
 //!   and SVG outputs.
 //!
@@ -17,6 +19,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod cli;
 pub mod go_side;
 pub mod go_suite;

@@ -4,7 +4,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/versions.rs"));
 }
 
-pub use generated::{CRATE_VERSIONS, RUSTC_VERSION};
+pub use generated::{CACHE_CRATE_VERSIONS, CRATE_VERSIONS, RUSTC_VERSION};
 
 /// The CPU model from `/proc/cpuinfo`, or `unknown`.
 pub fn cpu_model() -> String {
