@@ -394,3 +394,21 @@ fn a_secret_cache_field_never_prints_its_keys_or_values() {
     }
     assert!(printed.contains("vault sealed"), "{printed}");
 }
+
+#[test]
+fn the_capacity_can_change_at_run_time() {
+    let hot: HotRegistry = Registry::from_defaults().unwrap();
+    for key in 0..100 {
+        hot.store_entries(key, key);
+    }
+    hot.entries_cache().set_capacity(10);
+    assert_eq!(hot.entries_cache().capacity(), 10);
+    assert_eq!(hot.entries_cache().entry_count(), 10);
+    assert_eq!(hot.entries_len(), 10);
+    assert_eq!(hot.entries_cache().stats().evictions, 90);
+    hot.entries_cache().set_capacity(1_000);
+    for key in 100..300 {
+        hot.store_entries(key, key);
+    }
+    assert_eq!(hot.entries_cache().entry_count(), 210);
+}

@@ -10,11 +10,11 @@ use std::sync::Mutex;
 use syncmap_bench::cache::belady::optimal_hits;
 use syncmap_bench::cache::hit_ratio::{HitRatio, replay};
 use syncmap_bench::cache::traces::{SplitMix64, Zipf, scan_mix_keys, uniform_keys, zipf_keys};
-use syncmap_bench::cache::{Contender, Moka, QuickCache};
+use syncmap_bench::cache::{Contender, Moka, QuickCache, SyncMapCache};
 
 const EVERY: Option<NonZeroUsize> = NonZeroUsize::new(1);
 
-/// The replay on both peers, moka both settled and not.
+/// The replay on every contender, moka both settled and not.
 fn replay_all(keys: &[u64], capacity: usize) -> Vec<(&'static str, HitRatio)> {
     vec![
         ("moka", replay::<Moka>(keys, capacity, EVERY).unwrap()),
@@ -25,6 +25,10 @@ fn replay_all(keys: &[u64], capacity: usize) -> Vec<(&'static str, HitRatio)> {
         (
             "quick_cache",
             replay::<QuickCache>(keys, capacity, EVERY).unwrap(),
+        ),
+        (
+            "syncmap",
+            replay::<SyncMapCache>(keys, capacity, EVERY).unwrap(),
         ),
     ]
 }
