@@ -15,6 +15,7 @@
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 
+mod hashed;
 mod locked;
 mod mutex_map;
 #[cfg(any(feature = "dashmap", feature = "papaya", feature = "scc"))]

@@ -269,3 +269,139 @@ fn rwlock_map_single_panicking_drops_leak_nothing() {
 fn sync_map_single_panicking_drops_leak_nothing() {
     single_panics_leak_nothing("SyncMap", SyncMap::new, &SITES);
 }
+
+/// A key's hash is its number: keys 0, 1, 2, ... fill consecutive slots from slot 0, so
+/// deleting one inside that run leaves a tombstone, and under churn at half the capacity the
+/// table runs out of room and rehashes in place rather than growing (with a random hasher that
+/// happens only by chance).
+#[derive(Clone, Copy, Debug, Default)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0 << 8 | u64::from(byte);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n);
+    }
+}
+
+type Identity = std::hash::BuildHasherDefault<IdentityHasher>;
+
+/// Issue 14, point 2: a key's `Hash` panicking while the table grows or rehashes in place must
+/// not lose the keys already stored. std's `HashMap` hashes every key again when it rehashes in
+/// place to clear tombstones, and drops what it had not yet moved when a hash panics; the maps
+/// store each entry's hash with it so that no resize or rehash runs user code.
+///
+/// Keys go in one at a time, each store with `Hash` armed to panic at its call number `after`
+/// (0: the stored key's own hash; later calls: whatever the store hashes next, std rehashing
+/// the other keys included); a store that panicked is retried unarmed. Then half the keys are
+/// deleted, leaving tombstones, and keys churn at that size (delete the oldest, store a new one,
+/// armed). After every store, all the keys stored so far must be there with their values; once
+/// the map drops, every key and value instance has dropped exactly once.
+fn hash_panics_while_the_table_grows_lose_nothing<M, F>(name: &str, new_map: F)
+where
+    M: ConcurrentMap<Key, Value>,
+    F: Fn() -> M,
+{
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|info| {
+        let deliberate = info.payload().downcast_ref::<&str>() == Some(&DELIBERATE)
+            || info.payload().downcast_ref::<String>().map(String::as_str) == Some(DELIBERATE);
+        if !deliberate {
+            eprintln!("{info}");
+        }
+    }));
+    let keys = scaled(120, 16) as u32;
+    let mut panicked = 0;
+    for after in 0..4 {
+        {
+            let map = new_map();
+            let mut present = std::collections::BTreeSet::new();
+            let check = |present: &std::collections::BTreeSet<u32>, what: &str| {
+                let missing: Vec<u32> = present
+                    .iter()
+                    .copied()
+                    .filter(|&k| map.load(&Key::new(k)).map(|v| v.v) != Some(k))
+                    .collect();
+                assert!(
+                    missing.is_empty(),
+                    "{name}: {what}, with Hash armed to panic at its call #{after}, lost keys \
+                     {missing:?} of the {} stored",
+                    present.len()
+                );
+                assert_eq!(map.len(), present.len(), "{name}: {what}: len");
+            };
+            let armed_store = |k: u32| {
+                arm(Site::KeyHash, after, Action::Panic);
+                let outcome =
+                    panic::catch_unwind(AssertUnwindSafe(|| map.store(Key::new(k), Value::new(k))));
+                disarm();
+                if outcome.is_err() {
+                    map.store(Key::new(k), Value::new(k));
+                }
+                outcome.is_err()
+            };
+            for k in 0..keys {
+                panicked += usize::from(armed_store(k));
+                present.insert(k);
+                check(&present, &format!("storing key {k}"));
+            }
+            for k in 0..keys / 2 {
+                assert!(map.delete(&Key::new(k)), "{name}: delete {k}");
+                present.remove(&k);
+            }
+            for k in keys..3 * keys {
+                let oldest = k - (keys - keys / 2);
+                assert!(map.delete(&Key::new(oldest)), "{name}: delete {oldest}");
+                present.remove(&oldest);
+                panicked += usize::from(armed_store(k));
+                present.insert(k);
+                check(
+                    &present,
+                    &format!("storing key {k} after deleting {oldest}"),
+                );
+            }
+        }
+        assert_eq!(
+            (live(), double_drops()),
+            (0, 0),
+            "{name}: with Hash armed at call #{after}: instances leaked, double drops"
+        );
+    }
+    panic::set_hook(previous_hook);
+    assert!(panicked > 0, "{name}: no store panicked");
+}
+
+#[test]
+fn mutex_map_hash_panics_while_growing_lose_nothing() {
+    hash_panics_while_the_table_grows_lose_nothing("MutexMap", MutexMap::new);
+    hash_panics_while_the_table_grows_lose_nothing("MutexMap, identity hash", || {
+        MutexMap::with_hasher(Identity::default())
+    });
+}
+
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "RwLockMap shares MutexMap's code, which has no unsafe; Miri runs MutexMap's test"
+)]
+fn rwlock_map_hash_panics_while_growing_lose_nothing() {
+    hash_panics_while_the_table_grows_lose_nothing("RwLockMap", RwLockMap::new);
+    hash_panics_while_the_table_grows_lose_nothing("RwLockMap, identity hash", || {
+        RwLockMap::with_hasher(Identity::default())
+    });
+}
+
+#[test]
+fn sync_map_hash_panics_while_growing_lose_nothing() {
+    hash_panics_while_the_table_grows_lose_nothing("SyncMap", SyncMap::new);
+    hash_panics_while_the_table_grows_lose_nothing("SyncMap, identity hash", || {
+        SyncMap::with_hasher(Identity::default())
+    });
+}

@@ -1,4 +1,4 @@
-//! One `HashMap` behind one lock: the machinery shared by [`MutexMap`](crate::MutexMap) and
+//! One hash table ([`HashedTable`], which keeps each key's hash) behind one lock: the machinery shared by [`MutexMap`](crate::MutexMap) and
 //! [`RwLockMap`](crate::RwLockMap), which differ only in the lock that guards the table.
 //!
 //! Values are kept as `Arc<V>` so that everything the contract keeps out of the lock can run
@@ -11,11 +11,12 @@ pub(crate) mod public_map;
 mod table_lock;
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+use crate::hashed::HashedTable;
 
 pub(crate) use table_lock::TableLock;
 
@@ -23,25 +24,25 @@ pub(crate) use table_lock::TableLock;
 type TableTypes<K, V, S> = std::marker::PhantomData<fn() -> (K, V, S)>;
 
 /// A table of `Arc`ed values behind the lock `L`.
-pub(crate) struct LockedTable<K, V, S, L: TableLock<HashMap<K, Arc<V>, S>>> {
+pub(crate) struct LockedTable<K, V, S, L: TableLock<HashedTable<K, Arc<V>, S>>> {
     lock: L,
     _marker: TableTypes<K, V, S>,
 }
 
 impl<K, V, S, L> LockedTable<K, V, S, L>
 where
-    L: TableLock<HashMap<K, Arc<V>, S>>,
+    L: TableLock<HashedTable<K, Arc<V>, S>>,
 {
     pub(crate) fn with_hasher(hasher: S) -> Self {
         Self {
-            lock: L::new(HashMap::with_hasher(hasher)),
+            lock: L::new(HashedTable::with_hasher(hasher)),
             _marker: std::marker::PhantomData,
         }
     }
 
     pub(crate) fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
         Self {
-            lock: L::new(HashMap::with_capacity_and_hasher(capacity, hasher)),
+            lock: L::new(HashedTable::with_capacity_and_hasher(capacity, hasher)),
             _marker: std::marker::PhantomData,
         }
     }
@@ -51,7 +52,7 @@ impl<K, V, S, L> LockedTable<K, V, S, L>
 where
     K: Hash + Eq,
     S: BuildHasher,
-    L: TableLock<HashMap<K, Arc<V>, S>>,
+    L: TableLock<HashedTable<K, Arc<V>, S>>,
 {
     fn get_arc<Q>(&self, key: &Q) -> Option<Arc<V>>
     where
@@ -64,7 +65,9 @@ where
     fn insert_if_absent(&self, key: K, value: V) -> LoadOrStore<Arc<V>> {
         let value = Arc::new(value);
         let mut table = self.lock.write();
-        if let Some(found) = table.get(&key) {
+        // One `Hash` call, before the table changes; inserting runs no user code.
+        let hash = table.hash(&key);
+        if let Some(found) = table.get_hashed(hash, &key) {
             let found = Arc::clone(found);
             drop(table);
             // The offered key and value are dropped here, outside the lock.
@@ -72,23 +75,23 @@ where
             drop(value);
             return LoadOrStore::Loaded(found);
         }
-        table.insert(key, Arc::clone(&value));
+        table.insert_unique_hashed(hash, key, Arc::clone(&value));
         LoadOrStore::Stored(value)
     }
 
-    /// Replaces or inserts; returns what was replaced. `HashMap::insert` would drop the offered
-    /// key of a present entry inside the lock, so a present key is replaced in place and the
-    /// offered key dropped after unlocking.
+    /// Replaces or inserts; returns what was replaced. A present key is replaced in place and
+    /// the offered key dropped after unlocking.
     fn replace(&self, key: K, value: V) -> Option<Arc<V>> {
         let value = Arc::new(value);
         let mut table = self.lock.write();
-        if let Some(slot) = table.get_mut(&key) {
+        let hash = table.hash(&key);
+        if let Some(slot) = table.get_mut_hashed(hash, &key) {
             let previous = std::mem::replace(slot, value);
             drop(table);
             drop(key);
             return Some(previous);
         }
-        table.insert(key, value);
+        table.insert_unique_hashed(hash, key, value);
         None
     }
 
@@ -116,7 +119,7 @@ impl<K, V, S, L> ConcurrentMap<K, V> for LockedTable<K, V, S, L>
 where
     K: Hash + Eq,
     S: BuildHasher,
-    L: TableLock<HashMap<K, Arc<V>, S>>,
+    L: TableLock<HashedTable<K, Arc<V>, S>>,
 {
     fn load_with<Q, R, F>(&self, key: &Q, f: F) -> Option<R>
     where
@@ -282,7 +285,7 @@ impl<K, V, S, L> std::fmt::Debug for LockedTable<K, V, S, L>
 where
     K: std::fmt::Debug,
     V: std::fmt::Debug,
-    L: TableLock<HashMap<K, Arc<V>, S>>,
+    L: TableLock<HashedTable<K, Arc<V>, S>>,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Formatting runs user code; copying out would need `Clone`, so format under the lock

@@ -10,7 +10,7 @@ macro_rules! lock_map {
                 K,
                 V,
                 S,
-                $crate::reentrance::$lock<std::collections::HashMap<K, std::sync::Arc<V>, S>>,
+                $crate::reentrance::$lock<$crate::hashed::HashedTable<K, std::sync::Arc<V>, S>>,
             >,
         }
 

@@ -1,12 +1,13 @@
 //! Go's `readOnly`: the map that readers use without a lock.
 
 use super::sync::{AtomicBool, Ordering};
-use std::collections::HashMap;
 
 use super::entry::EntryPtr;
+use crate::hashed::HashedTable;
 
-/// The shared table type of `read` and `dirty`: both point at the same entries.
-pub(super) type Table<K, V, S> = HashMap<K, EntryPtr<V>, S>;
+/// The shared table type of `read` and `dirty`: both point at the same entries. It keeps each
+/// key's hash, so growing `dirty` or rehashing it never runs a key's `Hash` (issue 14, point 2).
+pub(super) type Table<K, V, S> = HashedTable<K, EntryPtr<V>, S>;
 
 /// The `read` map: its set of keys never changes once published (values change inside the
 /// entries), and it is replaced as a whole when `dirty` is promoted or the map is cleared.
@@ -33,7 +34,7 @@ impl<K, V, S> Drop for ReadOnly<K, V, S> {
 /// The keys of a table, moved into a vector: dropping it drops every key even if one `Drop`
 /// panics.
 pub(super) fn into_keys<K, V, S>(table: Table<K, V, S>) -> Vec<K> {
-    table.into_keys().collect()
+    table.into_keys()
 }
 
 impl<K, V, S> ReadOnly<K, V, S> {

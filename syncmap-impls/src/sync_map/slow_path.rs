@@ -128,7 +128,7 @@ where
         if state.dirty.is_none() {
             // Copy first, expunge after: if a key's `Clone` panics while copying, no entry has
             // been expunged yet, and there is still no `dirty`. Cloning the table copies it slot
-            // for slot, without hashing a single key again.
+            // for slot, stored hashes included, without hashing a single key again.
             let mut dirty = read.m.clone();
             if !planted::rebuild_without_expunge() {
                 // `extract_if` runs no user code; the keys it removes are dropped after unlock,
@@ -163,9 +163,8 @@ where
             // *before* it is unexpunged: the insert hashes the key, user code that may panic,
             // and a panic then leaves the entry expunged and out of `dirty`, as it was. (The
             // other order left it live in `read` but absent from `dirty`: a later lock-free store
-            // landed in it and vanished at the next promotion.) A panic in the `Hash` of *other*
-            // keys, while `dirty` rehashes in place to make room, still loses entries: std's
-            // `HashMap` drops what it had not yet moved (issue 14, point 2, not fixed here).
+            // landed in it and vanished at the next promotion.) Making room in `dirty` runs no
+            // user code: the table grows and rehashes with the hashes it stores.
             let dirty = state
                 .dirty
                 .as_mut()
@@ -324,7 +323,7 @@ where
                 if dirty.values().any(|entry| entry.get(&guard).is_expunged()) {
                     return Err("an expunged entry is in dirty".into());
                 }
-                for (key, entry) in &read.m {
+                for (key, entry) in read.m.iter() {
                     let in_dirty = dirty.get(key) == Some(entry);
                     if entry.get(&guard).is_expunged() == in_dirty {
                         return Err(format!(
