@@ -12,7 +12,8 @@ use support::reference_map::{
     COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK, CORRECT, DROPS_UNDER_LOCK, FORGETS_DELETE,
     Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION, LOADS_UNDER_LOCK, LOSES_RACING_STORES,
     NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_IGNORES_STOP, RANGE_RESTARTS_ON_CHANGE,
-    RANGE_UNDER_LOCK, REPLACES_CLOSURE_PANICS, UPDATE_WITHOUT_RECHECK, UPDATES_UNDER_LOCK,
+    RANGE_UNDER_LOCK, REHASHES_STORED_KEYS, REPLACES_CLOSURE_PANICS, UPDATE_WITHOUT_RECHECK,
+    UPDATES_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
@@ -366,4 +367,18 @@ fn the_number_of_cases_is_the_configured_one() {
         ..Config::default()
     });
     assert_eq!(MAPS_MADE.load(Ordering::SeqCst), 7);
+}
+
+#[test]
+fn a_table_that_hashes_its_keys_while_growing_is_caught() {
+    // Alone, every operation is correct: only a panicking Hash during growth shows the flaw.
+    conformance::check_sequential::<Family<REHASHES_STORED_KEYS>>(&quick());
+    let message = failure_of(|| {
+        conformance::check_hash_panics_while_growing::<Family<REHASHES_STORED_KEYS>>(&quick())
+    });
+    assert!(
+        message.contains("check_hash_panics_while_growing")
+            && message.contains("lost another key's entry"),
+        "{message}"
+    );
 }

@@ -2,3 +2,4 @@
 //! one planted flaw each, which the kit must catch.
 
 pub(crate) mod reference_map;
+mod table;

@@ -1,8 +1,8 @@
-//! `RefMap`: a `Mutex<HashMap>` that keeps the whole contract (closures and drops outside the
-//! lock), with an optional planted flaw chosen by a const parameter.
+//! `RefMap`: a table behind a mutex that keeps the whole contract (closures and drops outside the
+//! lock, no `Hash` of stored keys), with an optional planted flaw chosen by a const parameter.
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use syncmap_core::conformance::{KitKey, KitValue, MapFamily};
 use syncmap_core::{ConcurrentMap, LoadOrStore};
+
+use super::table::Table;
 
 /// No flaw: the reference must pass every check.
 pub(crate) const CORRECT: u8 = 0;
@@ -69,10 +71,14 @@ pub(crate) const RANGE_IGNORES_STOP: u8 = 19;
 /// callback that clears the map leaves it full.
 pub(crate) const CLEAR_SKIPPED_DURING_RANGE: u8 = 20;
 
+/// Growing calls `Hash` on every stored key, as std's `HashMap` does, and a panic there drops
+/// the entries not yet moved (see `table.rs`).
+pub(crate) const REHASHES_STORED_KEYS: u8 = 22;
+
 /// A map of family [`Family<FLAW>`].
 #[derive(Debug)]
 pub(crate) struct RefMap<K, V, const FLAW: u8> {
-    inner: Mutex<HashMap<K, Arc<V>>>,
+    inner: Mutex<Table<K, Arc<V>>>,
     deletes: AtomicUsize,
     /// How many `range` calls are running (kept for CLEAR_SKIPPED_DURING_RANGE only).
     ranges_running: AtomicUsize,
@@ -81,13 +87,13 @@ pub(crate) struct RefMap<K, V, const FLAW: u8> {
 impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
     fn new() -> Self {
         Self {
-            inner: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Table::new(FLAW == REHASHES_STORED_KEYS)),
             deletes: AtomicUsize::new(0),
             ranges_running: AtomicUsize::new(0),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, Arc<V>>> {
+    fn lock(&self) -> MutexGuard<'_, Table<K, Arc<V>>> {
         // Only a panicking Hash or Eq could poison it; the table is still consistent then.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
