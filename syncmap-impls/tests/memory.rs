@@ -288,7 +288,6 @@ fn sync_map_keeps_a_value_alive_while_a_reader_uses_it() {
 /// exits is still not dropped while a reader on a third thread reads it, however much a fourth
 /// thread retires meanwhile; it is dropped after the reader is done.
 #[test]
-#[ignore = "issue 14: fails until any thread's collection frees other threads' bags"]
 fn sync_map_keeps_a_value_alive_while_a_reader_uses_it_when_another_thread_frees_it() {
     let ledger = Arc::new(Ledger::default());
     let map = SyncMap::new();
@@ -375,7 +374,6 @@ fn stores_until_dropped(map: &SyncMap<u32, Tracked>, ledger: &Arc<Ledger>, ids: 
 /// retiring operations must free them (they sit in the idle thread's bag, which only that thread
 /// used to collect).
 #[test]
-#[ignore = "issue 14: fails until any thread's collection frees other threads' bags"]
 fn sync_map_drops_values_deleted_by_a_thread_that_went_idle() {
     let ledger = Arc::new(Ledger::default());
     let map = SyncMap::new();
@@ -407,7 +405,6 @@ fn sync_map_drops_values_deleted_by_a_thread_that_went_idle() {
 /// As above, but the deleting thread has exited: its bag must not wait for a new thread to
 /// inherit its number.
 #[test]
-#[ignore = "issue 14: fails until any thread's collection frees other threads' bags"]
 fn sync_map_drops_values_deleted_by_a_thread_that_exited() {
     let ledger = Arc::new(Ledger::default());
     let map = SyncMap::new();
@@ -429,7 +426,6 @@ fn sync_map_drops_values_deleted_by_a_thread_that_exited() {
 /// and exit; a few dozen retiring operations on the thread left must free what they left behind,
 /// so that the live instances are what the map holds plus at most one bag's worth.
 #[test]
-#[ignore = "issue 14: fails until any thread's collection frees other threads' bags"]
 fn sync_map_frees_what_exited_churn_threads_retired() {
     let ledger = Arc::new(Ledger::default());
     let map = SyncMap::new();
