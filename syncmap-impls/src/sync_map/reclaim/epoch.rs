@@ -116,11 +116,17 @@ impl Reclaimer {
     fn collect(&self, slot: &Slot) {
         // Claims first, then the fence: an owner that announces itself after the fence sees its
         // bag claimed before it pushes (see `Slot::push`). A bag another collector holds is that
-        // collector's to free.
+        // collector's to free. A bag whose owner is inside a guard right now is left out: it
+        // would most likely be given back unused after the fence, and meanwhile its owner's
+        // pushes would wait for it; a busy owner collects its own bag soon enough.
         let mut claims: Vec<Claim<'_>> = self
             .slots
             .iter()
-            .filter(|other| !planted::collect_ignores_other_bags() || ptr::eq(*other, slot))
+            .filter(|other| {
+                ptr::eq(*other, slot)
+                    || (!planted::collect_ignores_other_bags()
+                        && other.epoch.load(Ordering::Relaxed) == 0)
+            })
             .filter_map(Slot::try_claim)
             .collect();
         self.epoch.0.fetch_add(1, Ordering::SeqCst);
@@ -148,9 +154,9 @@ impl Reclaimer {
         // Released before anything is freed: a `Drop` below may re-enter the map and push.
         drop(claims);
         slot.retired_since_collect.store(0, Ordering::Relaxed);
-        // What could not be freed waits for as many new retirements before the next try (a bag
-        // twice as full), so a long-lived guard elsewhere does not make every operation here pay
-        // for a collection.
+        // What could not be freed (a long-lived guard elsewhere) waits for as many new
+        // retirements here before the next try, so that rescanning it costs each retirement a
+        // bounded amount instead of making every operation pay for a collection.
         slot.collect_at
             .store(left.max(Self::COLLECT_AT), Ordering::Relaxed);
         // Freeing runs `Drop` of values and keys, user code that may use the map again.

@@ -280,6 +280,49 @@ mod tests {
         assert!(slot.try_claim().is_some());
     }
 
+    /// The owner's half of the handshake: a push inside a guard waits while a collector holds
+    /// the bag, and lands once the claim is released.
+    #[test]
+    fn an_owner_pushes_only_once_the_claim_is_released() {
+        use std::sync::atomic::{AtomicBool, Ordering, fence};
+
+        use super::super::retired::Retired;
+
+        let slots = super::Slots::new();
+        let slot = slots.get(0);
+        let claim = slot.try_claim().expect("an unclaimed bag");
+        let pushed = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                // This thread stands for the slot's owner entering a guard.
+                slot.epoch.store(1, Ordering::Release);
+                fence(Ordering::SeqCst);
+                let object = Box::into_raw(Box::new(7u8));
+                // SAFETY: the slot is announced and the fence has run, as in a guard; the box
+                // is fresh and retired once.
+                unsafe { slot.push(Retired::new(object, 1)) };
+                pushed.store(true, Ordering::SeqCst);
+                slot.epoch.store(0, Ordering::Release);
+            });
+            // Until the owner has announced itself (or, wrongly, pushed and left).
+            while slot.epoch.load(Ordering::SeqCst) == 0 && !pushed.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+            for _ in 0..100 {
+                std::thread::yield_now();
+                assert!(!pushed.load(Ordering::SeqCst), "pushed into a claimed bag");
+            }
+            drop(claim);
+        });
+        assert!(pushed.into_inner());
+        let mut ready = Vec::new();
+        let mut claim = slot.try_claim().expect("released");
+        // SAFETY: the owner's thread has ended (no fence is needed with no other thread left),
+        // and its epoch reads 0.
+        let left = unsafe { claim.take_ready(2, &mut ready) };
+        assert_eq!((ready.len(), left), (1, 0));
+    }
+
     #[test]
     fn thread_numbers_map_to_distinct_slots_in_growing_buckets() {
         assert_eq!(locate(0), (0, 0));
