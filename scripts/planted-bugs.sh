@@ -21,6 +21,8 @@ BUGS=(
   load_and_delete_keeps_dirty_key
   compare_and_delete_keeps_dirty_key
   nested_guard_withdraws
+  collect_ignores_other_bags
+  foreign_bags_ignore_oldest_epoch
   flight_skips_second_look
   flight_keeps_finished
 )

@@ -85,6 +85,11 @@ use crate::LoadOrStore;
 /// effect completely or not at all, nothing is leaked, and no lock is left poisoned. `load_or_store_with`
 /// whose builder panics stores nothing; `range` whose callback panics simply stops.
 ///
+/// **Bounded memory.** A key or value the map removes or replaces is dropped by the time the map
+/// is dropped, and while the map lives, after a bounded number of further operations on it by
+/// any thread. A map that defers frees (epochs, hazard pointers) must not leave them to the
+/// thread that removed the value, which may go idle or exit and never call the map again.
+///
 /// **Values out.** Methods that hand a value back clone it, hence their `V: Clone` bound; store
 /// large values as `Arc<T>` so a clone is a reference-count increment.
 ///

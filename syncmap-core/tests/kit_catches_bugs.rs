@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use support::reference_map::{
     BUILDS_EAGERLY, BUILDS_UNDER_LOCK, CAS_ON_ABSENT, CLEAR_SKIPPED_DURING_RANGE,
-    COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK, CORRECT, DROPS_UNDER_LOCK, FORGETS_DELETE,
-    Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION, LOADS_UNDER_LOCK, LOSES_RACING_STORES,
-    NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_IGNORES_STOP, RANGE_RESTARTS_ON_CHANGE,
-    RANGE_UNDER_LOCK, REHASHES_STORED_KEYS, REPLACES_CLOSURE_PANICS, UPDATE_WITHOUT_RECHECK,
-    UPDATES_UNDER_LOCK,
+    COMPUTE_WITHOUT_RECHECK, COMPUTES_UNDER_LOCK, CORRECT, DEFERS_DROPS_TO_SAME_THREAD,
+    DROPS_UNDER_LOCK, FORGETS_DELETE, Family, LEAKS_ON_DELETE, LEAKS_UNDER_CONTENTION,
+    LOADS_UNDER_LOCK, LOSES_RACING_STORES, NON_ATOMIC_CAS, RANGE_BY_POSITION, RANGE_IGNORES_STOP,
+    RANGE_RESTARTS_ON_CHANGE, RANGE_UNDER_LOCK, REHASHES_STORED_KEYS, REPLACES_CLOSURE_PANICS,
+    UPDATE_WITHOUT_RECHECK, UPDATES_UNDER_LOCK,
 };
 use syncmap_core::conformance::{self, Config, KitKey, KitValue, MapFamily, Op};
 use syncmap_impls::MutexMap;
@@ -269,6 +269,24 @@ fn a_leak_under_contention_is_caught_by_the_drop_check_s_threads() {
         failure_of(|| conformance::check_drop_counts::<Family<LEAKS_UNDER_CONTENTION>>(&quick()));
     assert!(
         message.contains("threads") && message.contains("never dropped"),
+        "{message}"
+    );
+}
+
+#[test]
+fn drops_left_to_the_thread_that_removed_the_values_are_caught() {
+    // Every value is dropped exactly once by the time the map is, and results are right: only a
+    // thread that never calls the map again shows a value stranded (the last one it removed).
+    conformance::check_sequential::<Family<DEFERS_DROPS_TO_SAME_THREAD>>(&quick());
+    conformance::check_drop_counts::<Family<DEFERS_DROPS_TO_SAME_THREAD>>(&quick());
+    let message = failure_of(|| {
+        conformance::check_bounded_memory_with_idle_threads::<Family<DEFERS_DROPS_TO_SAME_THREAD>>(
+            &quick(),
+        );
+    });
+    assert!(
+        message.contains("check_bounded_memory_with_idle_threads")
+            && message.contains("values removed by a thread that then went idle were still not"),
         "{message}"
     );
 }

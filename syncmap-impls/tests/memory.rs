@@ -1,12 +1,13 @@
 //! Memory: bounded internal size under store/delete churn beside one long-lived key (Go's issue
 //! 40999), every key and value dropped exactly once under concurrent use, and a deleted value
-//! dropped promptly, while the map lives and without waiting for a promotion.
+//! dropped promptly, while the map lives and without waiting for a promotion, even when the
+//! thread that deleted it goes idle or exits.
 
 mod support;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 
 use support::rng::{Rng, seed};
@@ -278,6 +279,189 @@ fn sync_map_keeps_a_value_alive_while_a_reader_uses_it() {
         was_alive,
         Some(true),
         "the value was dropped under its reader"
+    );
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}
+
+/// The other side of freeing what other threads retired: a value deleted by a thread that then
+/// exits is still not dropped while a reader on a third thread reads it, however much a fourth
+/// thread retires meanwhile; it is dropped after the reader is done.
+#[test]
+fn sync_map_keeps_a_value_alive_while_a_reader_uses_it_when_another_thread_frees_it() {
+    let ledger = Arc::new(Ledger::default());
+    let map = SyncMap::new();
+    map.store(0, Tracked::new(0, &ledger));
+    map.range(|_, _| true); // key 0 in `read`
+    let retire_many = |map: &SyncMap<u32, Tracked>| {
+        for i in 0..IDLE_DROP_BOUND as u32 {
+            map.store(1, Tracked::new(i, &ledger));
+        }
+    };
+    let (id, was_alive) = map
+        .load_with(&0, |value| {
+            let id = value.id;
+            // Alive together, so that the retiring thread cannot inherit the deleting thread's
+            // number (and bag) and free the value as its own.
+            let turns = Barrier::new(2);
+            thread::scope(|s| {
+                s.spawn(|| {
+                    assert!(map.delete(&0));
+                    turns.wait();
+                    turns.wait(); // idle while the other thread collects
+                });
+                s.spawn(|| {
+                    turns.wait();
+                    retire_many(&map); // collects at least once
+                    turns.wait();
+                });
+            });
+            (id, ledger.is_live(id))
+        })
+        .unwrap();
+    assert!(was_alive, "the value was dropped under its reader");
+    // On this thread, which has a number of its own: a thread spawned now could inherit the
+    // deleting thread's number, and with it the value, and free it as its own.
+    retire_many(&map);
+    assert!(
+        !ledger.is_live(id),
+        "the value outlived its reader by {IDLE_DROP_BOUND} retiring operations"
+    );
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}
+
+/// How many retiring operations of other threads may pass before what an idle thread retired
+/// must have been dropped: a thread collects every 32 retirements, so one collection on the
+/// working thread, with room for a partly filled bag before it.
+const IDLE_DROP_BOUND: usize = 2 * 32;
+
+/// Eight values in `read` (so that deleting them retires them without the lock); their ids.
+fn eight_values_in_read(map: &SyncMap<u32, Tracked>, ledger: &Arc<Ledger>) -> Vec<u64> {
+    let ids = (0..8)
+        .map(|k| {
+            let value = Tracked::new(k, ledger);
+            let id = value.id;
+            map.store(k, value);
+            id
+        })
+        .collect();
+    map.range(|_, _| true);
+    ids
+}
+
+/// Replaces the value of key 100 on this thread (each store retires the value it replaces) until
+/// every instance in `ids` has been dropped; returns how many stores that took, or fails after
+/// [`IDLE_DROP_BOUND`].
+fn stores_until_dropped(map: &SyncMap<u32, Tracked>, ledger: &Arc<Ledger>, ids: &[u64]) -> usize {
+    map.store(100, Tracked::new(0, ledger)); // a new key: retires nothing yet
+    for stores in 0..=IDLE_DROP_BOUND {
+        let alive = ids.iter().filter(|&&id| ledger.is_live(id)).count();
+        if alive == 0 {
+            return stores;
+        }
+        map.store(100, Tracked::new(stores as u32, ledger));
+    }
+    let alive = ids.iter().filter(|&&id| ledger.is_live(id)).count();
+    panic!(
+        "{alive} of {} values deleted by another thread still alive after {IDLE_DROP_BOUND} \
+         retiring operations on this one",
+        ids.len()
+    );
+}
+
+/// A thread deletes eight values, then waits without touching the map again: another thread's
+/// retiring operations must free them (they sit in the idle thread's bag, which only that thread
+/// used to collect).
+#[test]
+fn sync_map_drops_values_deleted_by_a_thread_that_went_idle() {
+    let ledger = Arc::new(Ledger::default());
+    let map = SyncMap::new();
+    let ids = eight_values_in_read(&map, &ledger);
+    let (deleted, wait_for_deletes) = mpsc::channel();
+    let (finished, wait_until_finished) = mpsc::channel::<()>();
+    thread::scope(|s| {
+        // Owned by this closure, so that a failure below drops it and the idle thread ends
+        // (the scope waits for it before passing the failure on).
+        let finished = finished;
+        let map = &map;
+        s.spawn(move || {
+            for k in 0..8 {
+                assert!(map.delete(&k));
+            }
+            deleted.send(()).unwrap();
+            // Idle, but alive: its thread number stays taken.
+            let _ = wait_until_finished.recv();
+        });
+        wait_for_deletes.recv().unwrap();
+        let stores = stores_until_dropped(map, &ledger, &ids);
+        finished.send(()).unwrap();
+        eprintln!("the idle thread's values were dropped after {stores} stores");
+    });
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}
+
+/// As above, but the deleting thread has exited: its bag must not wait for a new thread to
+/// inherit its number.
+#[test]
+fn sync_map_drops_values_deleted_by_a_thread_that_exited() {
+    let ledger = Arc::new(Ledger::default());
+    let map = SyncMap::new();
+    let ids = eight_values_in_read(&map, &ledger);
+    thread::scope(|s| {
+        s.spawn(|| {
+            for k in 0..8 {
+                assert!(map.delete(&k));
+            }
+        });
+    });
+    let stores = stores_until_dropped(&map, &ledger, &ids);
+    eprintln!("the exited thread's values were dropped after {stores} stores");
+    drop(map);
+    assert_eq!(ledger.live(), 0);
+}
+
+/// Threads churn tracked keys (each insert and delete retires entries, keys and old `read` maps)
+/// and exit; a few dozen retiring operations on the thread left must free what they left behind,
+/// so that the live instances are what the map holds plus at most one bag's worth.
+#[test]
+fn sync_map_frees_what_exited_churn_threads_retired() {
+    let ledger = Arc::new(Ledger::default());
+    let map = SyncMap::new();
+    // This thread takes its number now, so that it cannot inherit a churn thread's bag below.
+    let key = Tracked::new(u32::MAX, &ledger);
+    map.store(key.clone(), Tracked::new(0, &ledger));
+    // Alive together, so that each has a thread number (and a bag) of its own.
+    let start = Barrier::new(4);
+    thread::scope(|s| {
+        for thread in 0..4u32 {
+            let (map, ledger, start) = (&map, &ledger, &start);
+            s.spawn(move || {
+                start.wait();
+                for i in 0..scaled(2_000, 40) as u32 {
+                    let key = Tracked::new(1_000 * thread + i % 50, ledger);
+                    map.store(key, Tracked::new(i, ledger));
+                    if i % 3 == 0 {
+                        map.delete(&Tracked::new(1_000 * thread + (i + 7) % 50, ledger));
+                    }
+                }
+            });
+        }
+    });
+    let stranded = ledger.live();
+    for i in 0..IDLE_DROP_BOUND as u32 {
+        map.store(key.clone(), Tracked::new(i, &ledger));
+    }
+    drop(key);
+    // Every present entry holds a key in `read` (and a clone in `dirty`) and a value; this
+    // thread's bag may hold what it retired since its last collection, fewer than 32 values.
+    let present = map.len();
+    let live = ledger.live();
+    assert!(
+        live <= 3 * present + 32,
+        "{live} instances live for {present} entries (there were {stranded} when the churn \
+         threads exited)"
     );
     drop(map);
     assert_eq!(ledger.live(), 0);

@@ -52,18 +52,33 @@ fn dashmap_adapter_keeps_the_contract() {
     conformance::run_all::<DashMapFamily>(&config());
 }
 
+/// Every check but the two papaya does not keep (documented in `syncmap::peers`):
+/// - `check_hash_panics_while_growing`: after a key's `Hash` panics in the middle of papaya's
+///   incremental resize, the next operations never finish (the kit reports a deadlock);
+/// - `check_bounded_memory_with_idle_threads`: papaya's collector (seize) frees a thread's
+///   retired values in that thread's batches, so a thread that goes idle keeps them.
 #[test]
-fn papaya_adapter_keeps_the_contract() {
-    conformance::run_all::<PapayaFamily>(&config());
+fn papaya_adapter_keeps_the_contract_but_hash_panics_and_idle_threads() {
+    let config = config();
+    conformance::check_sequential::<PapayaFamily>(&config);
+    conformance::check_disjoint_writers::<PapayaFamily>(&config);
+    conformance::check_cas_counter::<PapayaFamily>(&config);
+    conformance::check_concurrent_range::<PapayaFamily>(&config);
+    conformance::check_range_nested_calls::<PapayaFamily>(&config);
+    conformance::check_reentrant_closures::<PapayaFamily>(&config);
+    conformance::check_panicking_closures::<PapayaFamily>(&config);
+    conformance::check_drop_counts::<PapayaFamily>(&config);
 }
 
-/// Every check but `check_reentrant_closures`: scc's epoch collector (sdd) may run the `Drop` of
-/// a value retired earlier inside a later scc call, while that call holds a bucket lock; a `Drop`
-/// that re-enters the map (the check's drop hook) can then deadlock on that lock. No adapter can
-/// prevent it, so `SccHashIndexAdapter` is for values whose `Drop` leaves the map alone, as the
-/// benchmark's `u64`s do.
+/// Every check but `check_reentrant_closures` and `check_bounded_memory_with_idle_threads`:
+/// scc's epoch collector (sdd) may run the `Drop` of a value retired earlier inside a later scc
+/// call, while that call holds a bucket lock, so a `Drop` that re-enters the map (the check's
+/// drop hook) can deadlock on that lock; and it frees what a thread retired in that thread's
+/// batches, so a thread that goes idle keeps them. No adapter can prevent either, so
+/// `SccHashIndexAdapter` is for values whose `Drop` leaves the map alone (the benchmark's
+/// `u64`s) and threads that keep working.
 #[test]
-fn scc_hashindex_adapter_keeps_the_contract_but_reentrant_drops() {
+fn scc_hashindex_adapter_keeps_the_contract_but_reentrant_drops_and_idle_threads() {
     let config = config();
     conformance::check_sequential::<SccHashIndexFamily>(&config);
     conformance::check_disjoint_writers::<SccHashIndexFamily>(&config);
@@ -72,6 +87,7 @@ fn scc_hashindex_adapter_keeps_the_contract_but_reentrant_drops() {
     conformance::check_range_nested_calls::<SccHashIndexFamily>(&config);
     conformance::check_panicking_closures::<SccHashIndexFamily>(&config);
     conformance::check_drop_counts::<SccHashIndexFamily>(&config);
+    conformance::check_hash_panics_while_growing::<SccHashIndexFamily>(&config);
 }
 
 #[test]

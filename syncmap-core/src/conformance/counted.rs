@@ -59,6 +59,12 @@ impl Ledger {
         }
     }
 
+    /// How many of the instances `ids` are still alive.
+    pub(crate) fn live_among(&self, ids: &[u64]) -> usize {
+        let state = self.state();
+        ids.iter().filter(|id| state.live.contains(id)).count()
+    }
+
     /// `Err` describing every leak and violation, or `Ok` with the number of instances created.
     pub(crate) fn audit(&self) -> Result<u64, String> {
         let state = self.state();
@@ -102,6 +108,11 @@ impl<T: fmt::Debug> Counted<T> {
 
     pub(crate) fn payload(&self) -> &T {
         &self.payload
+    }
+
+    /// Which instance this is in its ledger.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 }
 

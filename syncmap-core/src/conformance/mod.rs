@@ -51,6 +51,7 @@
 //! | [`check_panicking_closures`] | after a closure panics, the map still matches the model, leaks nothing and keeps working |
 //! | [`check_drop_counts`] | every key and value instance created is dropped exactly once by the time the map is dropped |
 //! | [`check_hash_panics_while_growing`] | a key's `Hash` that panics while the map grows or rehashes loses no other key |
+//! | [`check_bounded_memory_with_idle_threads`] | values removed by a thread that then idles or exits are dropped within [`IDLE_DROP_BOUND`] operations of another thread |
 //!
 //! [`check_against`] holds one family to another on identical sequences; it is not part of
 //! [`run_all`] because it needs two. The differential machinery is public for other tests:
@@ -73,6 +74,7 @@ mod encoding;
 mod family;
 mod harness;
 mod hash_panics;
+mod idle;
 mod op;
 mod panics;
 mod reentrant;
@@ -88,6 +90,7 @@ pub use differential::{Mismatch, apply_op, diff_against_model};
 pub use drops::check_drop_counts;
 pub use family::{KitKey, KitValue, MapFamily};
 pub use hash_panics::check_hash_panics_while_growing;
+pub use idle::{IDLE_DROP_BOUND, check_bounded_memory_with_idle_threads};
 pub use op::{ComputeAction, KEYS, MAX_OPS, Op, Outcome, VALUE_RANGE, op_strategy, ops_strategy};
 pub use panics::check_panicking_closures;
 pub use reentrant::{check_range_nested_calls, check_reentrant_closures};
@@ -124,4 +127,5 @@ pub fn run_all<F: MapFamily>(config: &Config) {
     check_panicking_closures::<F>(config);
     check_drop_counts::<F>(config);
     check_hash_panics_while_growing::<F>(config);
+    check_bounded_memory_with_idle_threads::<F>(config);
 }

@@ -2,11 +2,12 @@
 //! lock, no `Hash` of stored keys), with an optional planted flaw chosen by a const parameter.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, ThreadId};
 
 use syncmap_core::conformance::{KitKey, KitValue, MapFamily};
 use syncmap_core::{ConcurrentMap, LoadOrStore};
@@ -70,6 +71,11 @@ pub(crate) const RANGE_IGNORES_STOP: u8 = 19;
 /// `clear` does nothing while a `range` runs (as if to spare the range's iteration), so a range
 /// callback that clears the map leaves it full.
 pub(crate) const CLEAR_SKIPPED_DURING_RANGE: u8 = 20;
+/// `store` and `delete` keep the value they replace or remove in a list of the calling thread's,
+/// dropped when that thread next calls `load_with`, `store` or `delete` (as a reclaimer whose
+/// garbage only its own thread frees): a thread that goes idle or exits strands its values until
+/// the map is dropped.
+pub(crate) const DEFERS_DROPS_TO_SAME_THREAD: u8 = 21;
 
 /// Growing calls `Hash` on every stored key, as std's `HashMap` does, and a panic there drops
 /// the entries not yet moved (see `table.rs`).
@@ -82,6 +88,8 @@ pub(crate) struct RefMap<K, V, const FLAW: u8> {
     deletes: AtomicUsize,
     /// How many `range` calls are running (kept for CLEAR_SKIPPED_DURING_RANGE only).
     ranges_running: AtomicUsize,
+    /// Values each thread removed and has not dropped yet (DEFERS_DROPS_TO_SAME_THREAD only).
+    deferred: Mutex<HashMap<ThreadId, Vec<Arc<V>>>>,
 }
 
 impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
@@ -90,12 +98,41 @@ impl<K, V, const FLAW: u8> RefMap<K, V, FLAW> {
             inner: Mutex::new(Table::new(FLAW == REHASHES_STORED_KEYS)),
             deletes: AtomicUsize::new(0),
             ranges_running: AtomicUsize::new(0),
+            deferred: Mutex::new(HashMap::new()),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, Table<K, Arc<V>>> {
         // Only a panicking Hash or Eq could poison it; the table is still consistent then.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Drops `removed` now, or (DEFERS_DROPS_TO_SAME_THREAD) at this thread's next call.
+    fn dispose(&self, removed: Option<Arc<V>>) {
+        if FLAW != DEFERS_DROPS_TO_SAME_THREAD {
+            drop(removed);
+            return;
+        }
+        if let Some(removed) = removed {
+            self.deferred
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(thread::current().id())
+                .or_default()
+                .push(removed);
+        }
+    }
+
+    /// Drops what this thread deferred (DEFERS_DROPS_TO_SAME_THREAD), outside the lock.
+    fn drop_deferred(&self) {
+        if FLAW == DEFERS_DROPS_TO_SAME_THREAD {
+            let mine = self
+                .deferred
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&thread::current().id());
+            drop(mine);
+        }
     }
 
     /// Whether this delete should be "forgotten" (FORGETS_DELETE: every other one).
@@ -139,6 +176,7 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         Q: Hash + Eq + ?Sized,
         F: FnOnce(&V) -> R,
     {
+        self.drop_deferred();
         if FLAW == LOADS_UNDER_LOCK {
             return self.lock().get(key).map(|value| f(value));
         }
@@ -176,8 +214,9 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
             drop(table);
             return;
         }
+        self.drop_deferred();
         let replaced = self.lock().insert(key, Arc::new(value));
-        drop(replaced);
+        self.dispose(replaced);
     }
 
     fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
@@ -246,10 +285,14 @@ impl<K: Hash + Eq, V, const FLAW: u8> ConcurrentMap<K, V> for RefMap<K, V, FLAW>
         if self.forget_this_delete() {
             return self.contains_key(key);
         }
+        self.drop_deferred();
         let removed = self.lock().remove_entry(key);
         let present = removed.is_some();
         if FLAW == LEAKS_ON_DELETE {
             std::mem::forget(removed);
+        } else if let Some((key, value)) = removed {
+            drop(key);
+            self.dispose(Some(value));
         }
         present
     }

@@ -13,7 +13,7 @@
 //! design's best case (`LoadMostlyHits`, `LoadMostlyMisses`, and a registry's fields).
 //!
 //! Each adapter implements every method of the trait with the peer's own API, keeping the
-//! contract, and passes the conformance kit (`syncmap-impls/tests/peers_conformance.rs`):
+//! contract, and passes the conformance kit but for the deviations below:
 //!
 //! - **Atomicity** comes from the peer: `compare_and_swap` and `compare_and_delete` use the
 //!   peer's entry, compute or `remove_if` call, so the comparison and the write happen at one
@@ -32,6 +32,14 @@
 //!   while that call holds a bucket lock ([`SccHashIndexAdapter`], [`SccHashMapAdapter`]): a
 //!   value whose `Drop` calls back into the map can deadlock. `Drop`s without side effects on the
 //!   map (the common case) are unaffected.
+//! - papaya and `scc::HashIndex` free what a thread removed in that thread's own batches
+//!   ([`PapayaAdapter`], [`SccHashIndexAdapter`]): a thread that removes values and then goes
+//!   idle or exits keeps them alive (the kit's `check_bounded_memory_with_idle_threads` fails).
+//! - After a key's `Hash` panics in the middle of papaya's incremental resize, later operations
+//!   on the map never finish ([`PapayaAdapter`]; the kit's `check_hash_panics_while_growing`
+//!   reports a deadlock): keep `Hash` from panicking there.
+//!
+//! Each adapter's test (`syncmap-impls/tests/peers_conformance.rs`) runs every other check.
 //!
 //! The adapters need `V: Clone` for every method (they hand values out of a guard by cloning),
 //! and papaya's and scc's need `K: Clone` (their compute and update calls take an owned key).

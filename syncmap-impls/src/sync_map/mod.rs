@@ -120,10 +120,13 @@ use crate::DefaultHashBuilder;
 /// 0.7-0.8x a papaya hit and 2.5-3x a plain `HashMap` hit; `syncmap-bench` has the
 /// whole-workload figures against Go and the Rust peers.
 ///
-/// Each thread retires into its own bag, without locks or shared writes; when the bag holds 32
-/// objects and the thread's last guard ends, it advances the epoch and frees what no guard can
-/// see. A deleted value's `Drop` therefore runs within a few dozen operations of the delete, not
-/// at the next promotion, and everything left is freed when the map drops. Guards end, and
+/// Each thread retires into its own bag, without locks or shared writes; when it has retired 32
+/// objects since it last collected and its last guard ends, it advances the epoch and frees what
+/// no guard can see, from its own bag and from the bags of every thread outside a guard, idle
+/// and exited threads included. A deleted value's `Drop` therefore runs within a few dozen
+/// retiring operations (stores that replace a value, deletes) on any thread after the delete,
+/// even if the deleting thread never touches the map again; not at the next promotion; and
+/// everything left is freed when the map drops. Guards end, and
 /// retirements happen, only after `mu` is unlocked, so the `Drop` of a value never runs under the
 /// lock. A `range` keeps its guard for the whole walk: what is retired meanwhile is freed after.
 ///

@@ -14,6 +14,11 @@
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
 //! | `compare_and_delete_keeps_dirty_key` | a successful `compare_and_delete` leaves the key in `dirty` | Go 1.20 to 1.23 |
 //! | `nested_guard_withdraws` | a nested guard's end clears the thread's announcement while the outer guard still reads | a reclaimer that counts no nesting |
+//! | `collect_ignores_other_bags` | a collection frees only the collecting thread's bag | per-thread garbage stranded by idle and exited threads |
+//! | `foreign_bags_ignore_oldest_epoch` | a collection frees other threads' objects without waiting for the oldest announced epoch | a use after free under a reader |
+// The reclaimer's bugs live in `reclaim/epoch.rs`, which loom builds replace with the stand-in of
+// `reclaim/model.rs`.
+#![cfg_attr(loom, allow(dead_code))]
 
 /// The slow path skips its second look at `read` under `mu`.
 pub(super) const fn skip_second_read_check() -> bool {
@@ -57,4 +62,15 @@ pub(super) const fn compare_and_delete_keeps_dirty_key() -> bool {
 /// The end of a nested guard withdraws the thread's announcement, as only the outermost may.
 pub(super) const fn nested_guard_withdraws() -> bool {
     cfg!(syncmap_planted_bug = "nested_guard_withdraws")
+}
+
+/// A collection frees only the collecting thread's own bag, so what an idle or exited thread
+/// retired is never freed while the map lives.
+pub(super) const fn collect_ignores_other_bags() -> bool {
+    cfg!(syncmap_planted_bug = "collect_ignores_other_bags")
+}
+
+/// A collection frees everything in other threads' bags, whatever epoch a reader still holds.
+pub(super) const fn foreign_bags_ignore_oldest_epoch() -> bool {
+    cfg!(syncmap_planted_bug = "foreign_bags_ignore_oldest_epoch")
 }

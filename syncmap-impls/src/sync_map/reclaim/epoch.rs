@@ -1,11 +1,13 @@
 //! The epoch reclaimer of ordinary builds; the parent module explains the scheme.
 
 use std::marker::PhantomData;
+use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+use super::super::planted;
 use super::barrier;
 use super::retired::Retired;
-use super::slots::{Slot, Slots};
+use super::slots::{Claim, Slot, Slots};
 use super::thread_id;
 
 /// Owns the objects a map retired until no guard can reach them.
@@ -42,8 +44,9 @@ pub(crate) struct Guard<'a> {
 }
 
 impl Reclaimer {
-    /// A thread collects once its bag holds this many objects: small enough that a deleted
-    /// value's `Drop` runs soon after the delete, large enough to amortise the heavy fence.
+    /// A thread collects once it has retired this many objects since its last collection: small
+    /// enough that a deleted value's `Drop` runs soon after the delete (on whichever thread
+    /// retires next), large enough to amortise the heavy fence.
     pub(crate) const COLLECT_AT: usize = 32;
 
     pub(crate) fn new() -> Self {
@@ -105,25 +108,57 @@ impl Reclaimer {
         }
     }
 
-    /// Advances the epoch and frees what `slot`'s thread retired before every live guard began.
+    /// Advances the epoch and frees what any thread retired before every live guard began,
+    /// from every bag whose owner holds no guard now (an idle or exited thread's included).
+    /// `slot` is the calling thread's, whose retirements since its last collection it resets.
     #[cold]
     #[inline(never)]
     fn collect(&self, slot: &Slot) {
+        // Claims first, then the fence: an owner that announces itself after the fence sees its
+        // bag claimed before it pushes (see `Slot::push`). A bag another collector holds is that
+        // collector's to free. A bag whose owner is inside a guard right now is left out: it
+        // would most likely be given back unused after the fence, and meanwhile its owner's
+        // pushes would wait for it; a busy owner collects its own bag soon enough.
+        let mut claims: Vec<Claim<'_>> = self
+            .slots
+            .iter()
+            .filter(|other| {
+                ptr::eq(*other, slot)
+                    || (!planted::collect_ignores_other_bags()
+                        && other.epoch.load(Ordering::Relaxed) == 0)
+            })
+            .filter_map(Slot::try_claim)
+            .collect();
         self.epoch.0.fetch_add(1, Ordering::SeqCst);
         barrier::heavy();
         let oldest = self
             .slots
             .min_active_epoch()
             .unwrap_or_else(|| self.epoch.0.load(Ordering::SeqCst));
-        // SAFETY: `slot` is the current thread's (the guard that led here held it); the bag is
-        // borrowed only inside `take_ready` and `bag_len`.
-        let ready = unsafe { slot.take_ready(oldest) };
-        // SAFETY: as above.
-        let left = unsafe { slot.bag_len() };
-        // What could not be freed waits for a bag twice as full, so a long-lived guard elsewhere
-        // does not make every operation here pay for a collection.
+        // An owner inside a guard may be pushing: its bag waits for a later collection, by this
+        // thread or another. Dropping those claims now lets it push without waiting for us.
+        claims.retain(|claim| claim.slot().epoch.load(Ordering::SeqCst) == 0);
+        let mut ready = Vec::new();
+        let mut left = 0;
+        for claim in &mut claims {
+            let before =
+                if planted::foreign_bags_ignore_oldest_epoch() && !ptr::eq(claim.slot(), slot) {
+                    u64::MAX
+                } else {
+                    oldest
+                };
+            // SAFETY: claimed before the heavy fence above, and the slot's epoch was loaded as 0
+            // after it (the `retain`).
+            left += unsafe { claim.take_ready(before, &mut ready) };
+        }
+        // Released before anything is freed: a `Drop` below may re-enter the map and push.
+        drop(claims);
+        slot.retired_since_collect.store(0, Ordering::Relaxed);
+        // What could not be freed (a long-lived guard elsewhere) waits for as many new
+        // retirements here before the next try, so that rescanning it costs each retirement a
+        // bounded amount instead of making every operation pay for a collection.
         slot.collect_at
-            .store((2 * left).max(Self::COLLECT_AT), Ordering::Relaxed);
+            .store(left.max(Self::COLLECT_AT), Ordering::Relaxed);
         // Freeing runs `Drop` of values and keys, user code that may use the map again.
         drop(ready);
     }
@@ -146,7 +181,8 @@ impl Guard<'_> {
         // Read after the unlink: a reader that still sees `ptr` announced an epoch <= this one.
         let epoch = self.reclaimer.epoch.0.load(Ordering::SeqCst);
         // SAFETY: the caller's contract is `Retired::new`'s; `self.slot` belongs to this thread,
-        // which holds this guard.
+        // which holds this guard, so the slot's epoch is announced (`enter` of the outermost
+        // guard stored it and ran the light fence, and only that guard's end clears it).
         unsafe { self.slot.push(Retired::new(ptr, epoch)) };
     }
 }
@@ -154,11 +190,14 @@ impl Guard<'_> {
 impl Drop for Guard<'_> {
     #[inline]
     fn drop(&mut self) {
-        if self.outermost || super::super::planted::nested_guard_withdraws() {
+        if self.outermost || planted::nested_guard_withdraws() {
             // Everything this thread read is done with before the slot says so.
             self.slot.epoch.store(0, Ordering::Release);
-            // SAFETY: this thread owns `self.slot`.
-            if unsafe { self.slot.bag_len() } >= self.slot.collect_at.load(Ordering::Relaxed) {
+            // The owner's own count, not the bag's length: from here on a collector may hold
+            // the bag.
+            if self.slot.retired_since_collect.load(Ordering::Relaxed)
+                >= self.slot.collect_at.load(Ordering::Relaxed)
+            {
                 self.leave_slow();
             }
         }
@@ -178,8 +217,9 @@ impl Guard<'_> {
             slot.collect_at
                 .store(Reclaimer::COLLECT_AT, Ordering::Relaxed);
         }
-        // SAFETY: this thread owns `slot` (or borrows its number until the end of this call).
-        if unsafe { slot.bag_len() } >= Reclaimer::COLLECT_AT {
+        if slot.retired_since_collect.load(Ordering::Relaxed)
+            >= slot.collect_at.load(Ordering::Relaxed)
+        {
             self.reclaimer.collect(slot);
         }
         if temporary {
@@ -198,11 +238,13 @@ impl std::fmt::Debug for Reclaimer {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
+    use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::thread;
 
     use super::Reclaimer;
 
-    /// A guard taken inside another (a callback that uses the map again) must not withdraw the
+    /// A nested guard taken inside another (a callback that uses the map again) must not withdraw the
     /// thread's announcement when it ends: the outer guard still reads what it protects.
     #[test]
     fn a_nested_guard_ends_without_withdrawing_the_announcement() {
@@ -219,5 +261,112 @@ mod tests {
             0,
             "the outermost end withdraws it"
         );
+    }
+
+    /// A retired object that counts its drop.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Retires `n` fresh objects counted in `dropped`, each in a guard of its own.
+    fn retire(reclaimer: &Reclaimer, dropped: &Arc<AtomicUsize>, n: usize) {
+        for _ in 0..n {
+            let object = Box::into_raw(Box::new(Counted(Arc::clone(dropped))));
+            // SAFETY: a fresh box, never published, retired once.
+            unsafe { reclaimer.enter().retire(object) };
+        }
+    }
+
+    /// What a thread retired before it exited is freed by the next collection on another thread,
+    /// which does not inherit its number (it has one already).
+    #[test]
+    fn a_collection_frees_what_an_exited_thread_retired() {
+        let reclaimer = Reclaimer::new();
+        let (theirs, ours) = (Arc::default(), Arc::default());
+        drop(reclaimer.enter()); // this thread's number and slot, taken before the other exits
+        thread::scope(|s| {
+            s.spawn(|| retire(&reclaimer, &theirs, 8));
+        });
+        assert_eq!(theirs.load(Ordering::SeqCst), 0, "too few to collect");
+        retire(&reclaimer, &ours, Reclaimer::COLLECT_AT);
+        assert_eq!(theirs.load(Ordering::SeqCst), 8);
+        assert_eq!(ours.load(Ordering::SeqCst), Reclaimer::COLLECT_AT);
+    }
+
+    /// A collector frees another thread's object only once no guard can see it: a reader on a
+    /// third thread keeps it alive (under Miri, a free too early is also a use after free).
+    #[test]
+    fn a_collection_keeps_another_thread_s_object_while_a_reader_may_see_it() {
+        let reclaimer = Reclaimer::new();
+        let (retired, collected) = (Arc::new(AtomicUsize::new(0)), Arc::default());
+        let shared = AtomicPtr::new(Box::into_raw(Box::new(Counted(Arc::clone(&retired)))));
+        // Four steps, every thread waiting at each (so none can inherit another's number):
+        // the reader holds the object; another thread unlinks and retires it; a third collects;
+        // the reader is done.
+        let steps = Barrier::new(3);
+        let dropped_at = |step| (step, retired.load(Ordering::SeqCst));
+        let (while_read, after) = thread::scope(|s| {
+            s.spawn(|| {
+                let guard = reclaimer.enter();
+                let object = guard.protect(&shared);
+                steps.wait();
+                steps.wait();
+                steps.wait();
+                if retired.load(Ordering::SeqCst) == 0 {
+                    // SAFETY: loaded through `guard`, which is still alive.
+                    assert_eq!(unsafe { &*object }.0.load(Ordering::SeqCst), 0);
+                }
+                drop(guard);
+                steps.wait();
+            });
+            s.spawn(|| {
+                steps.wait();
+                let guard = reclaimer.enter();
+                let unlinked = shared.swap(std::ptr::null_mut(), Ordering::SeqCst);
+                // SAFETY: boxed above and unlinked by this swap, the only one.
+                unsafe { guard.retire(unlinked) };
+                drop(guard);
+                steps.wait();
+                steps.wait();
+                steps.wait();
+            });
+            s.spawn(|| {
+                steps.wait();
+                steps.wait();
+                retire(&reclaimer, &collected, 2 * Reclaimer::COLLECT_AT);
+                let while_read = dropped_at("while read");
+                steps.wait();
+                steps.wait();
+                retire(&reclaimer, &collected, 2 * Reclaimer::COLLECT_AT);
+                (while_read, dropped_at("after"))
+            })
+            .join()
+            .unwrap()
+        });
+        assert_eq!(
+            [while_read, after],
+            [("while read", 0), ("after", 1)],
+            "when the object was dropped"
+        );
+    }
+
+    /// Threads retire and collect at once, each collection claiming the others' bags while they
+    /// push: under Miri, a bag touched by two threads at once is a reported data race.
+    #[test]
+    fn threads_retiring_at_once_free_everything_exactly_once() {
+        let reclaimer = Reclaimer::new();
+        let dropped = Arc::default();
+        let per_thread = if cfg!(miri) { 80 } else { 10_000 };
+        thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| retire(&reclaimer, &dropped, per_thread));
+            }
+        });
+        drop(reclaimer);
+        assert_eq!(dropped.load(Ordering::SeqCst), 3 * per_thread);
     }
 }

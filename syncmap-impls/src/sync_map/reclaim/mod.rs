@@ -13,16 +13,49 @@
 //!   guard"), then a *light* fence ([`barrier`]). Leaving: it writes 0. Both are plain stores to a
 //!   cache line no other reader writes; a nested guard (its slot already announced) does nothing.
 //! - Retiring: the unlinked object goes into the retiring thread's own bag, tagged with the epoch
-//!   read after the unlink. No lock, no shared write.
-//! - Collecting (when a thread's bag holds [`Reclaimer::COLLECT_AT`] objects and its last guard
-//!   ends): advance the epoch, issue the *heavy* fence, read every slot, and free the objects
-//!   tagged before the oldest epoch still announced.
+//!   read after the unlink. No lock, no shared write: the thread only checks that no collector
+//!   holds its bag (a load from its own slot).
+//! - Collecting (when a thread has retired [`Reclaimer::COLLECT_AT`] objects since it last
+//!   collected, and its last guard ends): claim every bag whose owner is outside a guard and
+//!   that no other collector holds, advance the epoch, issue the *heavy* fence, read every slot,
+//!   and from each claimed bag whose owner still holds no guard free the objects tagged before
+//!   the oldest epoch still announced.
 //!
-//! Why it is safe: a reader that can still reach an object loaded its pointer before the unlink;
-//! it announced its epoch before that load, and the tag was read after the unlink, so the
+//! Any thread's collection frees what every thread outside a guard retired: an idle thread's
+//! bag, and an exited thread's (its number goes back to the allocator, its slot and bag stay in
+//! the map). So what an idle or exited thread retired is freed by the next collection on any
+//! thread, within [`Reclaimer::COLLECT_AT`] retirements of that thread. A thread that keeps
+//! working is caught between its operations by other threads' collections, and collects its own
+//! bag whenever it retires enough. A thread that stays inside one guard keeps its bag until it
+//! leaves, but such a guard holds back every free anyway (its epoch is the oldest).
+//!
+//! Why freeing is safe: a reader that can still reach an object loaded its pointer before the
+//! unlink; it announced its epoch before that load, and the tag was read after the unlink, so the
 //! announced epoch is at most the tag and the object is kept. A reader whose announcement the
 //! collector does not see (it announced after the heavy fence) loads pointers after the fence,
-//! hence after the unlink, and cannot reach the object at all.
+//! hence after the unlink, and cannot reach the object at all. Nothing here depends on which
+//! thread retired the object: the tag is a reading of the one global epoch and the oldest epoch
+//! covers every slot, so a collector frees another thread's object under exactly the bound it
+//! applies to its own. The second case needs the unlink to precede the fence, which holds because
+//! the object was in the bag before the collector claimed it (the handshake below).
+//!
+//! Why sharing the bags is safe: the bag is a plain `Vec`, so its owner and a collector must
+//! never touch it at once. They use the same asymmetric handshake as readers and collectors. The
+//! owner pushes only inside a guard, so after *announce, light fence*, and then loads the claim
+//! flag; a collector *claims, heavy fence*, then loads the owner's epoch. At least one sees the
+//! other's write: a collector that reads 0 may use the bag, since the owner's next push will see
+//! the claim and wait for its release; a collector that reads an epoch leaves the bag alone. The 0
+//! it reads is the one the owner's last guard stored, with release, after its last push (an older
+//! 0 would mean the owner pushed without seeing the claim), so that push happens before the
+//! collector's moves.
+//! Claims exclude each other by a compare-and-swap, and are released (release/acquire) before the
+//! freed objects' `Drop` runs, which may re-enter the map and push.
+//!
+//! The cost of sharing: the read path is unchanged (the end of a guard compares the thread's own
+//! count of retirements with its threshold, where it used to compare its bag's length); each
+//! retirement loads the claim flag from the thread's own slot; each collection adds a
+//! compare-and-swap and a release per idle slot. Slots announced when the collector claims are
+//! skipped, so that a busy owner's pushes rarely wait through the collector's fence.
 //!
 //! # Why not an off-the-shelf collector
 //!

@@ -1,6 +1,9 @@
 //! Small, dense, reused thread numbers: each map keeps one reader slot per number, so numbers
 //! must stay few even when threads come and go (a thread's number is freed when it exits and
 //! handed to the next new thread, which then inherits its slots).
+//!
+//! Giving a number up needs nothing from the slots: an exited thread holds no guard, so its
+//! slot reads 0 and any thread's next collection frees what it left in its bag.
 
 use std::cell::Cell;
 use std::ptr;
