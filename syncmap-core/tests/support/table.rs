@@ -52,13 +52,6 @@ impl<K, V> Table<K, V> {
         self.position(key).map(|i| &mut self.entries[i].1)
     }
 
-    pub(crate) fn contains_key<Q: Eq + ?Sized>(&self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-    {
-        self.position(key).is_some()
-    }
-
     pub(crate) fn remove<Q: Eq + ?Sized>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
