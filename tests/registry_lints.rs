@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::time::Duration;
 
 use syncmap::{Registry, SecretString, SyncRegistry};
 
 /// A generic struct with bounds both inline and in a where clause, a deprecated field, a
-/// secret, an optional field, a map and a nested struct.
+/// secret, an optional field, a map, a cache (named like a keyword) and a nested struct.
 #[derive(SyncRegistry, Clone, Debug)]
 pub struct Service<T: Clone + Send + Sync + 'static, U>
 where
@@ -28,6 +29,15 @@ where
     /// Entries.
     #[registry(map)]
     pub entries: HashMap<String, u64>,
+    /// A cache with every setting.
+    #[registry(cache(
+        capacity = 64,
+        ttl = Duration::from_secs(60),
+        tti = Duration::from_secs(10),
+        weigher = |key: &String, _: &u64| u64::try_from(key.len()).unwrap_or(u64::MAX),
+        expire_after = |_: &String, seconds: &u64| Some(Duration::from_secs(*seconds))
+    ))]
+    pub r#type: HashMap<String, u64>,
     /// Nested.
     #[registry(nested)]
     pub limits: Limits,
@@ -40,6 +50,9 @@ pub struct Limits {
     /// Requests per burst.
     #[registry(default = 10)]
     pub burst: u32,
+    /// A cache inside a nested struct.
+    #[registry(cache(capacity = 8))]
+    pub seen: HashMap<u32, u32>,
 }
 
 #[test]
@@ -51,7 +64,11 @@ fn strict_lints_accept_the_expansion() {
         legacy: 2,
         token: SecretString::from("t"),
         entries: HashMap::new(),
-        limits: Limits { burst: 10 },
+        r#type: HashMap::new(),
+        limits: Limits {
+            burst: 10,
+            seen: HashMap::new(),
+        },
     };
     let registry = ServiceRegistry::new(service).unwrap();
     registry.store_other("x".to_owned());
@@ -59,4 +76,9 @@ fn strict_lints_accept_the_expansion() {
     assert_eq!(registry.limits().burst(), 10);
     assert!(registry.update(|s| s.limits.burst = 0).is_err());
     assert_eq!(Registry::version(&registry), 1);
+    let loaded = registry.get_or_load_type("k".to_owned(), |_| 30);
+    assert_eq!(loaded.ok(), Some(30));
+    assert_eq!(registry.type_cache().stats().loads, 1);
+    registry.limits().store_seen(1, 2);
+    assert_eq!(registry.limits().seen(&1), Some(2));
 }
