@@ -63,8 +63,9 @@
 //!   constant-time count of entries held, expired ones not yet reclaimed included.
 //! - **Statistics** count reads through the registry's accessors (getters, `contains_*`,
 //!   `get_or_load_*`, and the read that `load_or_store_*_with` makes first).
-//! - **Listeners** run after the write that removed the entry, outside every lock, on the
-//!   writing thread, in removal order.
+//! - **Listeners** run after the write that removed the entry, outside every lock, on a
+//!   thread that has just written (the one that removed it, unless a concurrent writer drained
+//!   the queue first); the entries one thread hands over arrive in removal order.
 //!
 //! # Single-flight loading
 //!
