@@ -292,16 +292,18 @@ fn clear_against_store() {
     });
 }
 
-/// Miss counting against promotion: two threads miss at once; every miss is counted against the
-/// right `dirty`, promotion happens once `misses` reaches its length, and `misses` restarts.
+/// Miss counting against promotion: two threads miss `read` at once on keys that only `dirty`
+/// holds; every miss is counted against the right `dirty`, promotion happens once `misses`
+/// reaches its length, and `misses` restarts. (Misses of absent keys that the new-key summary
+/// rules out take no lock and count nothing.)
 #[test]
 fn miss_counting_against_promotion() {
     model(|live| {
         let map = Arc::new(map_with(live, &[], &[1, 2]));
         let other = Arc::clone(&map);
-        let t = thread::spawn(move || value_of(&other, 7));
-        assert_eq!(value_of(&map, 8), None);
-        assert_eq!(t.join().unwrap(), None);
+        let t = thread::spawn(move || value_of(&other, 1));
+        assert_eq!(value_of(&map, 2), Some(2));
+        assert_eq!(t.join().unwrap(), Some(1));
         settle(&map);
         let stats = map.stats();
         assert_eq!(
@@ -309,5 +311,41 @@ fn miss_counting_against_promotion() {
             (1, 0, false)
         );
         assert_eq!((value_of(&map, 1), value_of(&map, 2)), (Some(1), Some(2)));
+    });
+}
+
+/// A lock-free miss against the store of a new key: one thread stores key 3, which `read` lacks,
+/// while the other looks it up (a miss the new-key summary may answer without `mu`), then
+/// load-or-stores it under `mu`, then looks it up again. Once either call has seen the key, the
+/// lookup must see it too: its bit in the summary was set before the key went into `dirty`. The
+/// planted bug `new_key_noted_late` sets the bit after `mu` is released, and this model finds
+/// the interleaving in which the last lookup misses a key the load-or-store has just loaded.
+#[test]
+fn miss_against_store_of_a_new_key() {
+    model(|live| {
+        // `read` holds 1 and is amended by 2, so a miss of 3 consults the summary.
+        let map = Arc::new(map_with(live, &[1], &[2]));
+        let other = Arc::clone(&map);
+        let live2 = StdArc::clone(live);
+        let t = thread::spawn(move || other.store(3, Counted::new(3, &live2)));
+        let first = value_of(&map, 3);
+        assert!(first.is_none() || first == Some(3), "{first:?}");
+        let offered = Counted::new(30, live);
+        let loaded = match map.load_or_store(3, offered) {
+            LoadOrStore::Loaded(v) => Some(v.value),
+            LoadOrStore::Stored(_) => None,
+        };
+        assert!(
+            first.is_none() || loaded == Some(3),
+            "the key was seen, then load_or_store stored over it"
+        );
+        assert!(
+            value_of(&map, 3).is_some(),
+            "a lookup missed key 3 after it was seen ({first:?}, loaded {loaded:?})"
+        );
+        t.join().unwrap();
+        settle(&map);
+        // Stored or loaded, the thread's store is the last write of key 3.
+        assert_eq!(value_of(&map, 3), Some(3));
     });
 }

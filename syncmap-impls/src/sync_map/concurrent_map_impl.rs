@@ -92,9 +92,11 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let read = self.load_read(guard);
-        match read.m.get(key) {
+        let hash = read.m.hash(key);
+        match read.m.get_hashed(hash, key) {
             Some(entry) => Some(entry.get(guard)),
-            None if read.amended() => self.find_locked(key, remove, read, guard),
+            // The new-key summary answers most misses of an amended `read` without `mu`.
+            None if read.may_be_in_dirty(hash) => self.find_locked(key, remove, read, guard),
             None => None,
         }
     }
@@ -164,9 +166,10 @@ where
                 deferred.spare_key = Some(key);
                 entry.get(guard).swap_locked(offered.into_value(), guard)
             } else {
-                let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
-                // Absent from `dirty` just above; inserting, growth included, runs no user code.
-                dirty.insert_unique_hashed(hash, key, offered.into_entry());
+                let entry = || offered.into_entry();
+                self.add_new_key_locked(&mut state, read, hash, key, entry, &mut deferred, guard);
+                drop(state);
+                read.new_keys.note_late(hash);
                 None
             }
         };
@@ -199,9 +202,16 @@ where
                     deferred.spare_key = Some(key);
                     (entry, true)
                 } else {
-                    let dirty = self.amend_locked(&mut state, read, &mut deferred, guard);
-                    // Absent from `dirty` just above; inserting, growth included, runs no user code.
-                    let entry = *dirty.insert_unique_hashed(hash, key, offered.into_entry());
+                    let entry = || offered.into_entry();
+                    let entry = self.add_new_key_locked(
+                        &mut state,
+                        read,
+                        hash,
+                        key,
+                        entry,
+                        &mut deferred,
+                        guard,
+                    );
                     // Read the value while `mu` still hides the entry from every other writer: once
                     // it is released a delete may empty the entry (the value itself stays readable
                     // under the guard, which is why the reference is good after unlocking).
@@ -210,6 +220,7 @@ where
                         .load(guard)
                         .expect("a new entry holds its value");
                     drop(state);
+                    read.new_keys.note_late(hash);
                     self.release(deferred, guard);
                     return LockedLoadOrStore::Stored(stored);
                 };
@@ -279,7 +290,7 @@ where
                 // The key may be in `dirty`: look under the lock before building, so that `make`
                 // runs only for a key found absent.
                 if lazy
-                    && read.amended()
+                    && read.may_be_in_dirty(hash)
                     && let Some(entry) = self.find_locked(&key, false, read, &guard)
                     && let Some(found) = entry.load(&guard)
                 {

@@ -3,6 +3,7 @@
 
 mod concurrent_map_impl;
 mod entry;
+mod new_keys;
 mod planted;
 mod read_only;
 mod reclaim;
@@ -31,7 +32,7 @@ use crate::DefaultHashBuilder;
 ///    and `dirty`, behind the mutex `mu`, which also holds the newest keys. Both point at the
 ///    same entries, so a value updated through one is seen through the other. A lookup that
 ///    misses `read` while `read` is *amended* (`dirty` has keys `read` lacks) locks and looks in
-///    `dirty`, counting a *miss*; once misses reach `len(dirty)`, `dirty` is promoted to be the
+///    `dirty`, counting a *miss* (unless `read`'s summary of new keys rules the key out, below); once misses reach `len(dirty)`, `dirty` is promoted to be the
 ///    new `read` in one pointer swap, with no copying, and there is no `dirty` until the next new
 ///    key, which rebuilds it by copying `read`.
 /// 2. **Lazy deletion.** Deleting a key only sets its entry's pointer to nil, in place. When
@@ -139,6 +140,12 @@ use crate::DefaultHashBuilder;
 ///   after releasing it, so `PartialEq` and `Clone` of values never run under the lock. Key
 ///   `Hash`, `Eq` and `Clone` do (rebuilding `dirty` clones the keys of `read`); if they call
 ///   back into the map and the call needs `mu`, it panics instead of deadlocking.
+/// - **Misses that cannot be in `dirty` take no lock.** Go locks for every miss while `read` is
+///   amended. Here each `read` carries a summary of the hashes `dirty` gained since it was
+///   published (a one-hash Bloom filter, 4 bits per key of `read`; see the `new_keys` module for
+///   why such a miss is linearizable), and a lookup whose hash is not in it returns at once,
+///   counting no miss. Misses of keys `dirty` may hold lock and count as in Go, so promotion
+///   still follows the lookups that `read` could not serve.
 /// - `load_and_delete` removes the key from `dirty`, as Go does since issue 40999 was fixed, and
 ///   so does a successful `compare_and_delete` of a key only `dirty` holds (which Go 1.20 to 1.23
 ///   leave there): churn with one long-lived key cannot grow the map without bound.

@@ -13,6 +13,7 @@
 //! | `cas_on_absent_key` | `compare_and_swap` reports success on an absent key | Go's early `CompareAndSwap` |
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
 //! | `compare_and_delete_keeps_dirty_key` | a successful `compare_and_delete` leaves the key in `dirty` | Go 1.20 to 1.23 |
+//! | `new_key_noted_late` | a new key's bit in `read`'s new-key summary is set after `mu` is released, when the key is already visible | a filter updated after publication |
 //! | `nested_guard_withdraws` | a nested guard's end clears the thread's announcement while the outer guard still reads | a reclaimer that counts no nesting |
 //! | `collect_ignores_other_bags` | a collection frees only the collecting thread's bag | per-thread garbage stranded by idle and exited threads |
 //! | `foreign_bags_ignore_oldest_epoch` | a collection frees other threads' objects without waiting for the oldest announced epoch | a use after free under a reader |
@@ -73,4 +74,11 @@ pub(super) const fn collect_ignores_other_bags() -> bool {
 /// A collection frees everything in other threads' bags, whatever epoch a reader still holds.
 pub(super) const fn foreign_bags_ignore_oldest_epoch() -> bool {
     cfg!(syncmap_planted_bug = "foreign_bags_ignore_oldest_epoch")
+}
+
+/// A new key's bit in the new-key summary is set after `mu` is released instead of before the
+/// key goes into `dirty`: a lock-free miss can then return `None` for a key another operation
+/// already saw.
+pub(super) const fn new_key_noted_late() -> bool {
+    cfg!(syncmap_planted_bug = "new_key_noted_late")
 }

@@ -3,6 +3,7 @@
 use super::sync::{AtomicBool, Ordering};
 
 use super::entry::EntryPtr;
+use super::new_keys::NewKeys;
 use crate::hashed::HashedTable;
 
 /// The shared table type of `read` and `dirty`: both point at the same entries. It keeps each
@@ -18,6 +19,9 @@ pub(super) struct ReadOnly<K, V, S> {
     /// that still see `false` miss without locking, which linearizes them before the store that
     /// set it.
     amended: AtomicBool,
+    /// The hashes of the keys `dirty` gained since this `read` was published, which lets a
+    /// miss in an amended `read` skip the lock (see the `new_keys` module).
+    pub(super) new_keys: NewKeys,
 }
 
 impl<K, V, S> Drop for ReadOnly<K, V, S> {
@@ -40,9 +44,17 @@ pub(super) fn into_keys<K, V, S>(table: Table<K, V, S>) -> Vec<K> {
 impl<K, V, S> ReadOnly<K, V, S> {
     pub(super) fn new(m: Table<K, V, S>) -> Self {
         Self {
+            new_keys: NewKeys::for_read_of(m.len()),
             m,
             amended: AtomicBool::new(false),
         }
+    }
+
+    /// `true` if a key of `hash` that this `read` lacks may be in `dirty`: the key must then be
+    /// looked up under `mu`. `false` means that a miss in this `read` is a miss in the map.
+    #[inline]
+    pub(super) fn may_be_in_dirty(&self, hash: u64) -> bool {
+        self.amended() && self.new_keys.may_contain(hash)
     }
 
     #[inline]

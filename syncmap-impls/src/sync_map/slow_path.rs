@@ -196,6 +196,32 @@ where
             .expect("an amended read implies a dirty map")
     }
 
+    /// Adds `key`, found absent from `read` and from `dirty` under `mu`, with the entry that
+    /// `entry` hands over: makes sure `dirty` exists and `read` says it is amended, notes the
+    /// key's hash in `read`'s new-key summary, and only then inserts it, so that no operation can
+    /// see the key before a lock-free miss would send a lookup of it to `dirty` (see the
+    /// `new_keys` module). The entry is taken only after rebuilding `dirty`, which clones keys:
+    /// if a `Clone` panics, the entry is still the caller's to free.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one locked section's state, passed through"
+    )]
+    pub(super) fn add_new_key_locked(
+        &self,
+        state: &mut DirtyState<K, V, S>,
+        read: &ReadOnly<K, V, S>,
+        hash: u64,
+        key: K,
+        entry: impl FnOnce() -> EntryPtr<V>,
+        deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
+    ) -> EntryPtr<V> {
+        let dirty = self.amend_locked(state, read, deferred, guard);
+        read.new_keys.note_locked(hash);
+        // Absent from `dirty` (the caller looked); inserting, growth included, runs no user code.
+        *dirty.insert_unique_hashed(hash, key, entry())
+    }
+
     /// The slow path of `load`, `load_and_delete`, `delete`, `compare_and_swap` and
     /// `compare_and_delete`, after the key was missed in `missed_in`: under `mu`, looks in `read`
     /// again (a promotion may have happened since the lock-free look) and then in `dirty`,

@@ -72,13 +72,34 @@ fn promotion_happens_exactly_when_misses_reach_len_dirty() {
     assert_eq!(map.load(&1), Some(1));
     let s = stats(&map);
     assert_eq!((s.misses, s.promotions, s.amended), (2, promotions, true));
-    assert_eq!(map.load(&99), None, "a miss of an absent key counts too");
+    assert_eq!(map.load(&2), Some(2));
     let s = stats(&map);
     assert_eq!((s.misses, s.promotions), (0, promotions + 1));
     assert_eq!((s.read_len, s.dirty_len, s.amended), (3, None, false));
     // Now every hit is served by `read` and counts no miss.
     assert_eq!(map.load(&2), Some(2));
     assert_eq!(stats(&map).misses, 0);
+}
+
+#[test]
+fn a_miss_the_new_key_summary_rules_out_takes_no_lock_and_counts_nothing() {
+    let map = promoted(&(0..1000).collect::<Vec<_>>());
+    for k in 1000..1010 {
+        map.store(k, k); // ten new keys: `dirty` is rebuilt and `read` amended
+    }
+    for k in 5000..6000 {
+        assert_eq!(map.load(&k), None);
+        assert!(!map.delete(&k));
+    }
+    let s = stats(&map);
+    assert!(s.amended);
+    // 10 of the summary's 4096 bits are set: about 5 of the 2000 misses share one and lock. A
+    // map without the summary locks for all of them and promotes `dirty` at the 1010th.
+    assert!(s.misses < 100, "{} misses locked", s.misses);
+    assert_eq!(s.promotions, 1, "only `promoted`'s range promoted");
+    // Keys that `dirty` does hold are still found, under the lock, and counted.
+    assert_eq!(map.load(&1005), Some(1005));
+    assert!(stats(&map).misses >= 1);
 }
 
 #[test]
