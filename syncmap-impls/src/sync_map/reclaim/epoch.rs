@@ -185,6 +185,21 @@ impl Guard<'_> {
         // guard stored it and ran the light fence, and only that guard's end clears it).
         unsafe { self.slot.push(Retired::new(ptr, epoch)) };
     }
+
+    /// Has `free(ptr)` called once no guard can still reach the object; for objects that are
+    /// not a plain box (an entry's first value lives inside the entry's allocation).
+    ///
+    /// # Safety
+    ///
+    /// The object has been unlinked so that no operation that starts from now on can reach it,
+    /// is retired only once, and `free` frees it exactly as `Retired::with_free` requires.
+    pub(crate) unsafe fn retire_with(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // Read after the unlink, as in `retire`.
+        let epoch = self.reclaimer.epoch.0.load(Ordering::SeqCst);
+        // SAFETY: the caller's contract is `Retired::with_free`'s; the slot is this thread's and
+        // announced, as in `retire`.
+        unsafe { self.slot.push(Retired::with_free(ptr, free, epoch)) };
+    }
 }
 
 impl Drop for Guard<'_> {

@@ -50,6 +50,15 @@ impl Guard<'_> {
         let retired = unsafe { Retired::new(ptr, 0) };
         self.reclaimer.retired.lock().push(retired);
     }
+
+    /// # Safety
+    ///
+    /// As for the epoch reclaimer's `retire_with`.
+    pub(crate) unsafe fn retire_with(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: the caller's contract is `Retired::with_free`'s.
+        let retired = unsafe { Retired::with_free(ptr, free, 0) };
+        self.reclaimer.retired.lock().push(retired);
+    }
 }
 
 impl std::fmt::Debug for Reclaimer {

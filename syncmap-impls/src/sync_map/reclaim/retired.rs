@@ -32,6 +32,18 @@ impl Retired {
     }
 }
 
+impl Retired {
+    /// An object freed by `free` instead of as a box.
+    ///
+    /// # Safety
+    ///
+    /// `free(ptr)` may be called once, on any thread, once no reader can reach the object, and
+    /// nothing else frees it.
+    pub(super) unsafe fn with_free(ptr: *mut (), free: unsafe fn(*mut ()), epoch: u64) -> Self {
+        Self { ptr, free, epoch }
+    }
+}
+
 impl Drop for Retired {
     fn drop(&mut self) {
         // SAFETY: `free` matches the pointer's type (set together in `new`), and a `Retired` is

@@ -27,19 +27,26 @@
 //! Every compare-and-swap below uses `SeqCst` on failure too: the pointer a failed exchange
 //! returns is then loaded exactly as [`Guard::protect`] loads, so it is protected by the guard.
 
-use super::reclaim::Guard;
-use super::sync::{AtomicPtr, Ordering};
+mod block;
+
+use std::cell::UnsafeCell;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ptr::{self, NonNull};
 
-/// A value on the heap, where `p` points.
+use super::reclaim::Guard;
+use super::sync::{AtomicPtr, AtomicU64, Ordering};
+pub(super) use block::EntryPtr;
+
+/// A value where `p` points: a new key's first value lives inside its entry's allocation
+/// (`inline`), every later one in a box of its own.
 ///
-/// The extra byte keeps the type from being zero-sized even when `V` is: boxes of zero-sized
+/// The flag also keeps the type from being zero-sized even when `V` is: boxes of zero-sized
 /// types all share one dangling address, and two values at one address would let a
 /// compare-and-swap succeed against a value that had been replaced in between (ABA).
 struct Slot<V> {
     value: V,
-    _distinct_address: u8,
+    inline: bool,
 }
 
 /// The address `p` holds when the entry is expunged. Never dereferenced; a static can never share
@@ -53,7 +60,7 @@ fn expunged<V>() -> *mut Slot<V> {
 fn boxed<V>(value: V) -> *mut Slot<V> {
     Box::into_raw(Box::new(Slot {
         value,
-        _distinct_address: 0,
+        inline: false,
     }))
 }
 
@@ -91,10 +98,11 @@ impl<'g, 'r, V> Unlinked<'g, 'r, V> {
 
 impl<V> Drop for Unlinked<'_, '_, V> {
     fn drop(&mut self) {
-        // SAFETY: the pointer was boxed by `boxed`, then unlinked by exactly one successful
-        // swap or compare-and-swap (the one that produced this `Unlinked`), so no operation that
-        // starts now can reach it and nobody else retires or frees it; this runs once.
-        unsafe { self.guard.retire(self.slot.as_ptr()) }
+        // SAFETY: the pointer was published by `boxed` or `EntryPtr::new`, then unlinked by
+        // exactly one successful swap or compare-and-swap (the one that produced this
+        // `Unlinked`), so no operation that starts now can reach it and nobody else retires or
+        // frees it; this runs once.
+        unsafe { block::retire_slot(self.guard, self.slot.as_ptr()) }
     }
 }
 
@@ -108,21 +116,21 @@ pub(super) enum TryLoadOrStore<'g, V> {
     Expunged(V),
 }
 
-/// One key's value slot.
+/// One key's value slot, allocated with the key's first value (see the `block` module).
 pub(super) struct Entry<V> {
     p: AtomicPtr<Slot<V>>,
+    /// How many of the entry and its first value still need the allocation: 2 at first; the
+    /// entry's free and the first value's drop each give one up, and the last frees it.
+    owners: AtomicU64,
+    /// The first value, where `p` points until it is replaced or deleted. Dropped in place
+    /// exactly once: when it is reclaimed after being unlinked, or when the entry is freed while
+    /// it is still the current value.
+    first: UnsafeCell<ManuallyDrop<Slot<V>>>,
     /// The entry owns a `V` (for `Send`/`Sync` and drop checking).
     _owns: PhantomData<V>,
 }
 
 impl<V> Entry<V> {
-    pub(super) fn new(value: V) -> Self {
-        Self {
-            p: AtomicPtr::new(boxed(value)),
-            _owns: PhantomData,
-        }
-    }
-
     /// The current value, if present; it stays readable while `guard` lives.
     #[inline]
     pub(super) fn load<'g>(&self, guard: &'g Guard<'_>) -> Option<&'g V> {
@@ -342,99 +350,5 @@ impl<V> Entry<V> {
         }
         // SAFETY: callers pass a pointer they loaded through a guard that is still active.
         unsafe { (*p).value == *old }
-    }
-}
-
-/// A pointer to an entry, the value that `read` and `dirty` map keys to.
-///
-/// The map owns its entries: an entry is created by a store of a new key and retired (freed once
-/// no guard can reach it) when it leaves the map for good: when a promotion drops it as expunged,
-/// when a delete takes it out of `dirty`, and at `clear`. Copying the pointer is free, where an
-/// `Arc` would cost two atomic read-modify-writes per entry at every `dirty` rebuild and every
-/// promotion.
-pub(super) struct EntryPtr<V>(NonNull<Entry<V>>);
-
-impl<V> EntryPtr<V> {
-    pub(super) fn new(value: V) -> Self {
-        Self(NonNull::from(Box::leak(Box::new(Entry::new(value)))))
-    }
-
-    /// The entry, readable while `guard` lives.
-    ///
-    /// Sound for any pointer obtained from `read` or `dirty` while `guard` was active: entries
-    /// that leave the map are retired through the guards, never freed directly.
-    #[inline]
-    pub(super) fn get<'g>(&self, _guard: &'g Guard<'_>) -> &'g Entry<V> {
-        // SAFETY: see above; `_guard` was active when the pointer was read from a map, so the
-        // entry is not freed before it ends.
-        unsafe { self.0.as_ref() }
-    }
-
-    /// Takes the value back out of an entry that was never published, freeing the entry.
-    ///
-    /// # Safety
-    ///
-    /// The entry came from [`new`](Self::new) and was never put into a map.
-    pub(super) unsafe fn into_value(self) -> V {
-        // SAFETY: never published, so this is the only pointer to the entry, boxed in `new`.
-        let entry = unsafe { Box::from_raw(self.0.as_ptr()) };
-        let slot = entry.p.swap(ptr::null_mut(), Ordering::Relaxed);
-        // SAFETY: `new` boxed a value into `p`, and nothing else saw it.
-        unsafe { unbox(slot) }
-    }
-
-    /// Hands the entry to the reclaimer.
-    ///
-    /// # Safety
-    ///
-    /// The entry has left `read` and `dirty` for good and is retired only once.
-    pub(super) unsafe fn retire(self, guard: &Guard<'_>) {
-        // SAFETY: boxed in `new`; unlinked and retired once, by the caller's contract.
-        unsafe { guard.retire(self.0.as_ptr()) }
-    }
-
-    /// Frees the entry at once.
-    ///
-    /// # Safety
-    ///
-    /// As for [`retire`](Self::retire), and no thread can reach the entry any more (the map is
-    /// being dropped).
-    pub(super) unsafe fn free(self) {
-        // SAFETY: boxed in `new`; the caller guarantees nobody else uses or frees it.
-        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
-    }
-}
-
-impl<V> Clone for EntryPtr<V> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<V> Copy for EntryPtr<V> {}
-
-impl<V> PartialEq for EntryPtr<V> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-// SAFETY: an `EntryPtr` is a shared reference to an `Entry<V>` that the map owns; sending it to
-// or sharing it with another thread lets that thread read values (`V: Sync`) and drop them when
-// it frees the entry (`V: Send`), exactly what `&Entry<V>` plus ownership would allow.
-unsafe impl<V: Send + Sync> Send for EntryPtr<V> {}
-// SAFETY: as above.
-unsafe impl<V: Send + Sync> Sync for EntryPtr<V> {}
-
-impl<V> Drop for Entry<V> {
-    fn drop(&mut self) {
-        // `&mut self`: no other thread can race this load (loom's atomics have no `get_mut`).
-        let p = self.p.load(Ordering::Relaxed);
-        if !p.is_null() && p != expunged() {
-            // SAFETY: an entry is dropped when it is reclaimed (no guard can reach it any more)
-            // or when the map is dropped, so no reader can hold its value. A value still in `p`
-            // was never retired, so it is freed exactly once, here.
-            drop(unsafe { Box::from_raw(p) });
-        }
     }
 }
