@@ -8,6 +8,7 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
+use smallvec::SmallVec;
 use syncmap_core::{ConcurrentMap, LoadOrStore};
 
 use super::SyncMap;
@@ -521,7 +522,7 @@ where
             if !read.m.is_empty() || read.amended() {
                 // Every entry leaves the map; lock-free stores that still reach one through the
                 // old `read` land in a retired entry, which linearizes them before the clear.
-                deferred.dead_entries = live_entries(read, &state, &guard);
+                deferred.dead_entries = SmallVec::from_vec(live_entries(read, &state, &guard));
                 let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
                 self.replace_read_locked(empty, &mut deferred);
                 if let Some(dirty) = state.dirty.take() {

@@ -4,6 +4,8 @@
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 
+use smallvec::SmallVec;
+
 use super::entry::{Entry, EntryPtr};
 use super::planted;
 use super::read_only::{ReadOnly, Table};
@@ -19,10 +21,11 @@ pub(super) struct Deferred<K, V, S> {
     pub(super) old_read: Option<*mut ReadOnly<K, V, S>>,
     /// A key the operation did not need (it was already in the map).
     pub(super) spare_key: Option<K>,
-    /// Keys taken out of a `dirty` (a delete's, a rebuild's expunged ones, a clear's).
-    pub(super) removed_keys: Vec<K>,
-    /// Entries that left the map for good, to retire.
-    pub(super) dead_entries: Vec<EntryPtr<V>>,
+    /// Keys taken out of a `dirty` (a delete's, a rebuild's expunged ones, a clear's). Inline
+    /// when there is one, the common case: a `Vec` allocated on every locked delete.
+    pub(super) removed_keys: SmallVec<[K; 1]>,
+    /// Entries that left the map for good, to retire; inline when there is one.
+    pub(super) dead_entries: SmallVec<[EntryPtr<V>; 1]>,
 }
 
 impl<K, V, S> Deferred<K, V, S> {
@@ -30,8 +33,8 @@ impl<K, V, S> Deferred<K, V, S> {
         Self {
             old_read: None,
             spare_key: None,
-            removed_keys: Vec::new(),
-            dead_entries: Vec::new(),
+            removed_keys: SmallVec::new(),
+            dead_entries: SmallVec::new(),
         }
     }
 }
