@@ -54,39 +54,14 @@ impl<K, V, S> HashedTable<K, V, S> {
         self.table.len()
     }
 
-    #[inline]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.table.is_empty()
-    }
-
     /// The entries, in table order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.table.iter().map(|slot| (&slot.key, &slot.value))
     }
 
-    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
-        self.table.iter().map(|slot| &slot.value)
-    }
-
     /// Moves every entry out, leaving the table empty (its allocation kept).
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = (K, V)> {
         self.table.drain().map(|slot| (slot.key, slot.value))
-    }
-
-    /// The keys, moved into a vector: dropping it drops every key even if one `Drop` panics
-    /// (a table stops at the first and leaks the rest).
-    pub(crate) fn into_keys(self) -> Vec<K> {
-        self.table.into_iter().map(|slot| slot.key).collect()
-    }
-
-    /// Removes and yields the entries for which `pred` returns `true`; runs no key code.
-    pub(crate) fn extract_if<F>(&mut self, mut pred: F) -> impl Iterator<Item = (K, V)>
-    where
-        F: FnMut(&K, &mut V) -> bool,
-    {
-        self.table
-            .extract_if(move |slot| pred(&slot.key, &mut slot.value))
-            .map(|slot| (slot.key, slot.value))
     }
 }
 
@@ -169,21 +144,6 @@ impl<K, V, S: BuildHasher> HashedTable<K, V, S> {
             .insert_unique(hash, slot, stored_hash)
             .into_mut()
             .value
-    }
-
-    /// Inserts or replaces; returns the replaced value (the stored key is kept, as std does).
-    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V>
-    where
-        K: Hash + Eq,
-    {
-        let hash = self.hash(&key);
-        match self.get_mut_hashed(hash, &key) {
-            Some(slot) => Some(std::mem::replace(slot, value)),
-            None => {
-                self.insert_unique_hashed(hash, key, value);
-                None
-            }
-        }
     }
 
     /// Removes `key`; returns the stored key and its value.

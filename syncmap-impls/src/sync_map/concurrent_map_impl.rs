@@ -14,60 +14,11 @@ use syncmap_core::{ConcurrentMap, LoadOrStore};
 use super::SyncMap;
 use super::entry::{Entry, EntryPtr, TryLoadOrStore, Unlinked};
 use super::live_entries;
+use super::offered::Offered;
 use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
 use super::slow_path::Deferred;
-
-/// A value offered to a locked section: a key that the lock-free look did not find in `read` is
-/// most likely new, so its entry is allocated before taking `mu`, keeping allocation out of the
-/// critical section that every writer of a new key waits for.
-///
-/// An offer still held when a locked section unwinds (a key's `Hash` or `Eq` panicked under
-/// `mu`) is freed by `Drop`, not leaked; it is declared before the lock guard, so that runs
-/// after `mu` is released.
-struct Offered<V>(Option<Offer<V>>);
-
-enum Offer<V> {
-    Value(V),
-    NewEntry(EntryPtr<V>),
-}
-
-impl<V> Offered<V> {
-    fn value(value: V) -> Self {
-        Self(Some(Offer::Value(value)))
-    }
-
-    fn for_key_missing_from_read(value: V) -> Self {
-        Self(Some(Offer::NewEntry(EntryPtr::new(value))))
-    }
-
-    /// The value, for a key that turned out to be present after all.
-    fn into_value(mut self) -> V {
-        match self.0.take().expect("an offer is consumed once") {
-            Offer::Value(value) => value,
-            // SAFETY: an offered entry is published only by `into_entry`, which takes it.
-            Offer::NewEntry(entry) => unsafe { entry.into_value() },
-        }
-    }
-
-    /// An entry to publish for a new key.
-    fn into_entry(mut self) -> EntryPtr<V> {
-        match self.0.take().expect("an offer is consumed once") {
-            Offer::Value(value) => EntryPtr::new(value),
-            Offer::NewEntry(entry) => entry,
-        }
-    }
-}
-
-impl<V> Drop for Offered<V> {
-    fn drop(&mut self) {
-        if let Some(Offer::NewEntry(entry)) = self.0.take() {
-            // SAFETY: never published: publishing goes through `into_entry`, which takes it.
-            drop(unsafe { entry.into_value() });
-        }
-    }
-}
 
 /// What the locked half of `load_or_store` found or did. The references stay valid until the
 /// guard ends, even if the entry leaves the map once `mu` is released.
@@ -80,24 +31,24 @@ enum LockedLoadOrStore<'g, V> {
 
 impl<K, V, S> SyncMap<K, V, S>
 where
-    K: Hash + Eq + Clone,
+    K: Hash + Eq,
     S: BuildHasher + Clone,
 {
     /// Looks `key` up in `read` and, when `read` is amended, under the lock. Always inlined:
     /// left to LLVM, the stored-hash table's lookup made it a call on every read (perf: a
     /// registry field read went from 5 to 10 ns).
     #[inline(always)]
-    fn find<'g, Q>(&'g self, key: &Q, remove: bool, guard: &'g Guard<'_>) -> Option<&'g Entry<V>>
+    fn find<'g, Q>(&'g self, key: &Q, remove: bool, guard: &'g Guard<'_>) -> Option<&'g Entry<K, V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let read = self.load_read(guard);
         let hash = read.m.hash(key);
-        match read.m.get_hashed(hash, key) {
+        match read.m.find(hash, key, guard) {
             Some(entry) => Some(entry.get(guard)),
             // The new-key summary answers most misses of an amended `read` without `mu`.
-            None if read.may_be_in_dirty(hash) => self.find_locked(key, remove, read, guard),
+            None if read.may_be_in_dirty(hash) => self.find_locked(hash, key, remove, read, guard),
             None => None,
         }
     }
@@ -107,15 +58,16 @@ where
     /// allocated, so its address cannot have been reused.
     /// `hash` is the key's hash, computed once per operation: every table of the map hashes
     /// with a clone of the map's hasher.
-    fn look_again<'a>(
-        read: &'a ReadOnly<K, V, S>,
+    fn look_again(
+        read: &ReadOnly<K, V, S>,
         missed_in: Option<&ReadOnly<K, V, S>>,
         hash: u64,
         key: &K,
-    ) -> Option<&'a EntryPtr<V>> {
+        guard: &Guard<'_>,
+    ) -> Option<EntryPtr<K, V>> {
         match missed_in {
             Some(missed_in) if std::ptr::eq(read, missed_in) => None,
-            _ => read.m.get_hashed(hash, key),
+            _ => read.m.find(hash, key, guard),
         }
     }
 
@@ -139,7 +91,7 @@ where
         let read = self.load_read(guard);
         // The key's one `Hash` call: the locked section below reuses it, so it runs no `Hash`.
         let hash = read.m.hash(&key);
-        let offered = match read.m.get_hashed(hash, &key) {
+        let offered = match read.m.find(hash, &key, guard) {
             Some(entry) => match entry.get(guard).try_swap(value, guard) {
                 Ok(previous) => {
                     // Dropped before returning: a panicking key `Drop` then unwinds through
@@ -147,28 +99,31 @@ where
                     drop(key);
                     return previous;
                 }
-                Err(value) => Offered::value(value),
+                Err(value) => Offered::parts(key, value),
             },
-            None => Offered::for_key_missing_from_read(value),
+            None => Offered::for_key_missing_from_read(hash, key, value),
         };
-        let missed_in = matches!(offered.0, Some(Offer::NewEntry(_))).then_some(read);
+        let missed_in = offered.is_new_entry().then_some(read);
         let mut deferred = Deferred::nothing();
         let previous = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            if let Some(&entry) = Self::look_again(read, missed_in, hash, &key) {
+            let key = offered.key(guard);
+            if let Some(entry) = Self::look_again(read, missed_in, hash, key, guard) {
+                let (key, value) = offered.into_parts();
                 self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
-                entry.get(guard).swap_locked(offered.into_value(), guard)
+                entry.get(guard).swap_locked(value, guard)
             } else if let Some(entry) = state
                 .dirty
                 .as_ref()
-                .and_then(|dirty| dirty.get_hashed(hash, &key))
+                .and_then(|dirty| dirty.find(hash, key, guard))
             {
+                let (key, value) = offered.into_parts();
                 deferred.spare_key = Some(key);
-                entry.get(guard).swap_locked(offered.into_value(), guard)
+                entry.get(guard).swap_locked(value, guard)
             } else {
-                let entry = || offered.into_entry();
-                self.add_new_key_locked(&mut state, read, hash, key, entry, &mut deferred, guard);
+                let entry = offered.into_entry(hash);
+                self.add_new_key_locked(&mut state, read, entry, guard);
                 drop(state);
                 read.new_keys.note_late(hash);
                 None
@@ -181,9 +136,8 @@ where
     /// The locked half of Go's `LoadOrStore`.
     fn load_or_store_locked<'g>(
         &'g self,
-        key: K,
         hash: u64,
-        offered: Offered<V>,
+        offered: Offered<K, V>,
         missed_in: Option<&ReadOnly<K, V, S>>,
         guard: &'g Guard<'_>,
     ) -> LockedLoadOrStore<'g, V> {
@@ -191,28 +145,25 @@ where
         let outcome = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            let (entry, in_dirty_only) =
-                if let Some(&entry) = Self::look_again(read, missed_in, hash, &key) {
+            let key = offered.key(guard);
+            // The offered key, when the entry exists, waits in `deferred` to be dropped after
+            // unlocking; the value is offered to the entry.
+            let (entry, in_dirty_only, value) =
+                if let Some(entry) = Self::look_again(read, missed_in, hash, key, guard) {
+                    let (key, value) = offered.into_parts();
                     self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
-                    (entry, false)
-                } else if let Some(&entry) = state
+                    (entry, false, value)
+                } else if let Some(entry) = state
                     .dirty
                     .as_ref()
-                    .and_then(|dirty| dirty.get_hashed(hash, &key))
+                    .and_then(|dirty| dirty.find(hash, key, guard))
                 {
+                    let (key, value) = offered.into_parts();
                     deferred.spare_key = Some(key);
-                    (entry, true)
+                    (entry, true, value)
                 } else {
-                    let entry = || offered.into_entry();
-                    let entry = self.add_new_key_locked(
-                        &mut state,
-                        read,
-                        hash,
-                        key,
-                        entry,
-                        &mut deferred,
-                        guard,
-                    );
+                    let entry = offered.into_entry(hash);
+                    self.add_new_key_locked(&mut state, read, entry, guard);
                     // Read the value while `mu` still hides the entry from every other writer: once
                     // it is released a delete may empty the entry (the value itself stays readable
                     // under the guard, which is why the reference is good after unlocking).
@@ -225,10 +176,7 @@ where
                     self.release(deferred, guard);
                     return LockedLoadOrStore::Stored(stored);
                 };
-            let outcome = match entry
-                .get(guard)
-                .try_load_or_store(offered.into_value(), guard)
-            {
+            let outcome = match entry.get(guard).try_load_or_store(value, guard) {
                 TryLoadOrStore::Loaded(found, offered) => LockedLoadOrStore::Loaded(found, offered),
                 TryLoadOrStore::Stored(stored) => LockedLoadOrStore::Stored(stored),
                 TryLoadOrStore::Expunged(_) => {
@@ -262,7 +210,7 @@ where
         let read = self.load_read(&guard);
         // The key's one `Hash` call on this path: the locked section reuses it.
         let hash = read.m.hash(&key);
-        let offered = match read.m.get_hashed(hash, &key) {
+        let offered = match read.m.find(hash, &key, &guard) {
             Some(entry) => {
                 let entry = entry.get(&guard);
                 if let Some(found) = entry.load(&guard) {
@@ -284,7 +232,7 @@ where
                         drop(key);
                         return LoadOrStore::Stored(stored);
                     }
-                    TryLoadOrStore::Expunged(value) => Offered::value(value),
+                    TryLoadOrStore::Expunged(value) => Offered::parts(key, value),
                 }
             }
             None => {
@@ -292,7 +240,7 @@ where
                 // runs only for a key found absent.
                 if lazy
                     && read.may_be_in_dirty(hash)
-                    && let Some(entry) = self.find_locked(&key, false, read, &guard)
+                    && let Some(entry) = self.find_locked(hash, &key, false, read, &guard)
                     && let Some(found) = entry.load(&guard)
                 {
                     let found = found.clone();
@@ -300,12 +248,12 @@ where
                     drop(key);
                     return LoadOrStore::Loaded(found);
                 }
-                Offered::for_key_missing_from_read(make())
+                Offered::for_key_missing_from_read(hash, key, make())
             }
         };
         // The key was missed in this `read` unless the lock-free look found it expunged.
-        let missed_in = matches!(offered.0, Some(Offer::NewEntry(_))).then_some(read);
-        let result = match self.load_or_store_locked(key, hash, offered, missed_in, &guard) {
+        let missed_in = offered.is_new_entry().then_some(read);
+        let result = match self.load_or_store_locked(hash, offered, missed_in, &guard) {
             LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);
@@ -335,7 +283,7 @@ where
 
 impl<K, V, S> ConcurrentMap<K, V> for SyncMap<K, V, S>
 where
-    K: Hash + Eq + Clone,
+    K: Hash + Eq,
     S: BuildHasher + Clone,
 {
     #[inline]
@@ -469,9 +417,13 @@ where
         // `load_and_delete` does; a key in `read` is expunged at the next rebuild instead.
         if deleted
             && !planted::compare_and_delete_keeps_dirty_key()
-            && !self.load_read(&guard).m.contains_key(key)
+            && self
+                .load_read(&guard)
+                .m
+                .find::<K>(entry.hash(), entry.key(), &guard)
+                .is_none()
         {
-            self.forget_deleted_dirty_entry(key, entry, &guard);
+            self.forget_deleted_dirty_entry(entry, &guard);
         }
         drop(guard);
         deleted
@@ -499,9 +451,10 @@ where
             }
             self.release(deferred, &guard);
         }
-        for (key, entry) in read.m.iter() {
-            if let Some(value) = entry.get(&guard).load(&guard)
-                && !f(key, value)
+        for entry in read.m.entries() {
+            let entry = entry.get(&guard);
+            if let Some(value) = entry.load(&guard)
+                && !f(entry.key(), value)
             {
                 break;
             }
@@ -525,9 +478,8 @@ where
                 deferred.dead_entries = SmallVec::from_vec(live_entries(read, &state, &guard));
                 let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
                 self.replace_read_locked(empty, &mut deferred);
-                if let Some(dirty) = state.dirty.take() {
-                    deferred.removed_keys.extend(dirty.into_keys());
-                }
+                // A table of pointers: the entries, with their keys, are retired above.
+                drop(state.dirty.take());
                 state.expunged.clear();
                 state.misses = 0;
             }
@@ -543,7 +495,7 @@ where
             // When `dirty` exists it holds every present key; otherwise `read` does.
             let present = |table: &Table<K, V, S>| {
                 table
-                    .values()
+                    .entries()
                     .filter(|entry| entry.get(&guard).load(&guard).is_some())
                     .count()
             };
@@ -559,7 +511,7 @@ where
 
 impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
 where
-    K: Hash + Eq + Clone,
+    K: Hash + Eq,
     S: BuildHasher + Clone + Default,
 {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {

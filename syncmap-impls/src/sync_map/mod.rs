@@ -3,7 +3,9 @@
 
 mod concurrent_map_impl;
 mod entry;
+mod entry_table;
 mod new_keys;
+mod offered;
 mod planted;
 mod read_only;
 mod reclaim;
@@ -179,7 +181,7 @@ struct DirtyState<K, V, S> {
     misses: usize,
     /// The entries the last rebuild of `dirty` expunged: at the next promotion, those still
     /// expunged leave the map with the old `read` and are retired.
-    expunged: Vec<EntryPtr<V>>,
+    expunged: Vec<EntryPtr<K, V>>,
 }
 
 impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
@@ -249,7 +251,7 @@ impl<K, V, S> SyncMap<K, V, S> {
             dirty_len: state.dirty.as_ref().map(Table::len),
             expunged: read
                 .m
-                .values()
+                .entries()
                 .filter(|e| e.get(&guard).is_expunged())
                 .count(),
             amended: read.amended(),
@@ -276,25 +278,26 @@ impl<K, V, S> Drop for SyncMap<K, V, S> {
         let read = unsafe { Box::from_raw(read) };
         let guard = self.reclaimer.enter();
         let mut state = self.mu.lock();
-        let entries: Vec<OwnedEntry<V>> = live_entries(&read, &state, &guard)
+        let entries: Vec<OwnedEntry<K, V>> = live_entries(&read, &state, &guard)
             .into_iter()
             .map(OwnedEntry)
             .collect();
-        let dirty_keys = state.dirty.take().map(read_only::into_keys);
+        let dirty = state.dirty.take();
         drop(state);
         drop(guard);
-        // Vectors keep dropping their other elements when one element's `Drop` panics, where a
-        // loop or a hash table would stop and leak the rest.
-        drop(entries);
-        drop(dirty_keys);
+        // The tables hold pointers only. A vector keeps dropping its other elements when one
+        // element's `Drop` (a key's or a value's) panics, where a loop or a hash table would
+        // stop and leak the rest.
+        drop(dirty);
         drop(read);
+        drop(entries);
     }
 }
 
 /// An entry the dropping map frees.
-struct OwnedEntry<V>(EntryPtr<V>);
+struct OwnedEntry<K, V>(EntryPtr<K, V>);
 
-impl<V> Drop for OwnedEntry<V> {
+impl<K, V> Drop for OwnedEntry<K, V> {
     fn drop(&mut self) {
         // SAFETY: `SyncMap::drop` wraps each entry of `live_entries` (every entry of the map,
         // once) and, with `&mut` access to the map, no thread can reach them.
@@ -308,7 +311,7 @@ fn live_entries<K, V, S>(
     read: &ReadOnly<K, V, S>,
     state: &DirtyState<K, V, S>,
     guard: &Guard<'_>,
-) -> Vec<EntryPtr<V>> {
+) -> Vec<EntryPtr<K, V>> {
     match &state.dirty {
         Some(dirty) => {
             // An expunged entry that a store revived is back in `dirty`: count it there only.
@@ -317,9 +320,9 @@ fn live_entries<K, V, S>(
                 .iter()
                 .copied()
                 .filter(|entry| entry.get(guard).is_expunged());
-            dirty.values().copied().chain(still_expunged).collect()
+            dirty.entries().chain(still_expunged).collect()
         }
-        None => read.m.values().copied().collect(),
+        None => read.m.entries().collect(),
     }
 }
 
@@ -329,8 +332,8 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for SyncMap<K, V, S> {
         struct Present<'a, 'g, K, V, S>(&'a ReadOnly<K, V, S>, &'a Guard<'g>);
         impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Present<'_, '_, K, V, S> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let entries = self.0.m.iter();
-                let present = entries.filter_map(|(k, e)| Some((k, e.get(self.1).load(self.1)?)));
+                let entries = self.0.m.entries().map(|entry| entry.get(self.1));
+                let present = entries.filter_map(|e| Some((e.key(), e.load(self.1)?)));
                 f.debug_map().entries(present).finish()
             }
         }

@@ -21,11 +21,9 @@ pub(super) struct Deferred<K, V, S> {
     pub(super) old_read: Option<*mut ReadOnly<K, V, S>>,
     /// A key the operation did not need (it was already in the map).
     pub(super) spare_key: Option<K>,
-    /// Keys taken out of a `dirty` (a delete's, a rebuild's expunged ones, a clear's). Inline
-    /// when there is one, the common case: a `Vec` allocated on every locked delete.
-    pub(super) removed_keys: SmallVec<[K; 1]>,
-    /// Entries that left the map for good, to retire; inline when there is one.
-    pub(super) dead_entries: SmallVec<[EntryPtr<V>; 1]>,
+    /// Entries that left the map for good, to retire, with their keys. Inline when there is
+    /// one, the common case: a `Vec` cost a `malloc` and a `free` per locked delete.
+    pub(super) dead_entries: SmallVec<[EntryPtr<K, V>; 1]>,
 }
 
 impl<K, V, S> Deferred<K, V, S> {
@@ -33,7 +31,6 @@ impl<K, V, S> Deferred<K, V, S> {
         Self {
             old_read: None,
             spare_key: None,
-            removed_keys: SmallVec::new(),
             dead_entries: SmallVec::new(),
         }
     }
@@ -58,7 +55,6 @@ impl<K, V, S> SyncMap<K, V, S> {
         let Deferred {
             old_read,
             spare_key,
-            removed_keys,
             dead_entries,
         } = deferred;
         // Retiring runs no user code; it goes first, so that a panicking key `Drop` below
@@ -73,7 +69,6 @@ impl<K, V, S> SyncMap<K, V, S> {
             unsafe { guard.retire(old) };
         }
         drop(spare_key);
-        drop(removed_keys);
     }
 
     /// Go's `missLocked`: counts a miss and promotes `dirty` once misses reach its length.
@@ -116,7 +111,7 @@ impl<K, V, S> SyncMap<K, V, S> {
 
 impl<K, V, S> SyncMap<K, V, S>
 where
-    K: Hash + Eq + Clone,
+    K: Hash + Eq,
     S: BuildHasher + Clone,
 {
     /// Go's `dirtyLocked`: when there is no `dirty`, builds one from `read`, expunging deleted
@@ -125,22 +120,17 @@ where
         &self,
         state: &'s mut DirtyState<K, V, S>,
         read: &ReadOnly<K, V, S>,
-        deferred: &mut Deferred<K, V, S>,
         guard: &Guard<'_>,
     ) -> &'s mut Table<K, V, S> {
         if state.dirty.is_none() {
-            // Copy first, expunge after: if a key's `Clone` panics while copying, no entry has
-            // been expunged yet, and there is still no `dirty`. Cloning the table copies it slot
-            // for slot, stored hashes included, without hashing a single key again.
+            // Cloning the table copies entry pointers and stored hashes: no key is cloned or
+            // hashed, so no user code runs.
             let mut dirty = read.m.clone();
             if !planted::rebuild_without_expunge() {
-                // `extract_if` runs no user code; the keys it removes are dropped after unlock,
-                // and the entries, still in `read`, are remembered for the next promotion.
-                let expunged = dirty.extract_if(|_, entry| entry.get(guard).try_expunge_locked());
-                for (key, entry) in expunged {
-                    deferred.removed_keys.push(key);
-                    state.expunged.push(entry);
-                }
+                // `extract_if` runs no user code; the entries it removes, still in `read`, are
+                // remembered for the next promotion, which retires them with their keys.
+                let expunged = dirty.extract_if(|entry| entry.get(guard).try_expunge_locked());
+                state.expunged.extend(expunged);
             }
             self.counters.count_dirty_rebuild();
             state.dirty = Some(dirty);
@@ -155,7 +145,7 @@ where
         &self,
         state: &mut DirtyState<K, V, S>,
         key: K,
-        entry: EntryPtr<V>,
+        entry: EntryPtr<K, V>,
         deferred: &mut Deferred<K, V, S>,
         guard: &Guard<'_>,
     ) {
@@ -163,21 +153,19 @@ where
         // check and the unexpunge below.
         if !planted::store_without_unexpunge() && entry.get(guard).is_expunged() {
             // Expunged meant "not in dirty", which therefore exists. The entry goes into `dirty`
-            // *before* it is unexpunged: the insert hashes the key, user code that may panic,
-            // and a panic then leaves the entry expunged and out of `dirty`, as it was. (The
-            // other order left it live in `read` but absent from `dirty`: a later lock-free store
-            // landed in it and vanished at the next promotion.) Making room in `dirty` runs no
-            // user code: the table grows and rehashes with the hashes it stores.
+            // *before* it is unexpunged, so that a panic could never leave it live in `read` but
+            // absent from `dirty` (a later lock-free store landed in it and vanished at the next
+            // promotion: issue 14, point 1). The entry brings its key and hash, so the insert,
+            // growth included, runs no user code at all.
             let dirty = state
                 .dirty
                 .as_mut()
                 .expect("an expunged entry implies a dirty map");
-            dirty.insert(key, entry);
+            dirty.insert_unique(entry, guard);
             let unexpunged = entry.get(guard).unexpunge_locked();
             debug_assert!(unexpunged, "only mu's holder unexpunges");
-        } else {
-            deferred.spare_key = Some(key);
         }
+        deferred.spare_key = Some(key);
     }
 
     /// Before adding a key that `read` lacks: makes sure `dirty` exists and `read` says it is
@@ -186,11 +174,10 @@ where
         &self,
         state: &'s mut DirtyState<K, V, S>,
         read: &ReadOnly<K, V, S>,
-        deferred: &mut Deferred<K, V, S>,
         guard: &Guard<'_>,
     ) -> &'s mut Table<K, V, S> {
         if !read.amended() {
-            self.dirty_locked(state, read, deferred, guard);
+            self.dirty_locked(state, read, guard);
             read.set_amended_locked();
         }
         state
@@ -199,30 +186,21 @@ where
             .expect("an amended read implies a dirty map")
     }
 
-    /// Adds `key`, found absent from `read` and from `dirty` under `mu`, with the entry that
-    /// `entry` hands over: makes sure `dirty` exists and `read` says it is amended, notes the
-    /// key's hash in `read`'s new-key summary, and only then inserts it, so that no operation can
-    /// see the key before a lock-free miss would send a lookup of it to `dirty` (see the
-    /// `new_keys` module). The entry is taken only after rebuilding `dirty`, which clones keys:
-    /// if a `Clone` panics, the entry is still the caller's to free.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one locked section's state, passed through"
-    )]
+    /// Adds `entry`, whose key was found absent from `read` and from `dirty` under `mu`: makes
+    /// sure `dirty` exists and `read` says it is amended, notes the key's hash in `read`'s new-key
+    /// summary, and only then inserts the entry, so that no operation can see the key before a
+    /// lock-free miss would send a lookup of it to `dirty` (see the `new_keys` module). Runs no
+    /// user code: rebuilding `dirty` copies pointers, and the insert uses the stored hash.
     pub(super) fn add_new_key_locked(
         &self,
         state: &mut DirtyState<K, V, S>,
         read: &ReadOnly<K, V, S>,
-        hash: u64,
-        key: K,
-        entry: impl FnOnce() -> EntryPtr<V>,
-        deferred: &mut Deferred<K, V, S>,
+        entry: EntryPtr<K, V>,
         guard: &Guard<'_>,
-    ) -> EntryPtr<V> {
-        let dirty = self.amend_locked(state, read, deferred, guard);
-        read.new_keys.note_locked(hash);
-        // Absent from `dirty` (the caller looked); inserting, growth included, runs no user code.
-        *dirty.insert_unique_hashed(hash, key, entry())
+    ) {
+        let dirty = self.amend_locked(state, read, guard);
+        read.new_keys.note_locked(entry.get(guard).hash());
+        dirty.insert_unique(entry, guard);
     }
 
     /// The slow path of `load`, `load_and_delete`, `delete`, `compare_and_swap` and
@@ -232,11 +210,12 @@ where
     /// taken out of `dirty` (Go's fix of issue 40999).
     pub(super) fn find_locked<'g, Q>(
         &'g self,
+        hash: u64,
         key: &Q,
         remove: bool,
         missed_in: &ReadOnly<K, V, S>,
         guard: &'g Guard<'_>,
-    ) -> Option<&'g Entry<V>>
+    ) -> Option<&'g Entry<K, V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -252,7 +231,7 @@ where
             {
                 None
             } else {
-                read.m.get(key).copied()
+                read.m.find(hash, key, guard)
             };
             match second_look {
                 Some(entry) => Some(entry),
@@ -262,13 +241,11 @@ where
                     let found = if remove && !planted::load_and_delete_keeps_dirty_key() {
                         // Out of `dirty` (Go's fix of issue 40999), and so out of the map: the
                         // entry is retired, which keeps it readable for this operation's guard.
-                        dirty.remove_entry(key).map(|(key, entry)| {
-                            deferred.removed_keys.push(key);
+                        dirty.remove(hash, key, guard).inspect(|&entry| {
                             deferred.dead_entries.push(entry);
-                            entry
                         })
                     } else {
-                        dirty.get(key).copied()
+                        dirty.find(hash, key, guard)
                     };
                     self.miss_locked(&mut state, &mut deferred, guard);
                     found
@@ -284,24 +261,20 @@ where
     /// store revived it meanwhile, and stores reach a `dirty`-only entry under `mu` only), the
     /// key and the entry leave `dirty`, and so the map, as in `find_locked` with `remove`; then
     /// `dirty` is promoted if its misses now reach its smaller length.
-    pub(super) fn forget_deleted_dirty_entry<Q>(&self, key: &Q, entry: &Entry<V>, guard: &Guard<'_>)
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
+    pub(super) fn forget_deleted_dirty_entry(&self, entry: &Entry<K, V>, guard: &Guard<'_>) {
+        let (hash, key) = (entry.hash(), entry.key());
         let mut deferred = Deferred::nothing();
         {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            if !read.m.contains_key(key)
+            if read.m.find(hash, key, guard).is_none()
                 && let Some(dirty) = state.dirty.as_mut()
                 && dirty
-                    .get(key)
+                    .find(hash, key, guard)
                     .is_some_and(|found| std::ptr::eq(found.get(guard), entry))
                 && entry.load(guard).is_none()
-                && let Some((key, dead)) = dirty.remove_entry(key)
+                && let Some(dead) = dirty.remove(hash, key, guard)
             {
-                deferred.removed_keys.push(key);
                 deferred.dead_entries.push(dead);
                 // A smaller `dirty` may now be due for promotion: keep `misses < len(dirty)`.
                 let dirty_len = state.dirty.as_ref().map_or(0, Table::len);
@@ -333,7 +306,7 @@ where
         let read = self.load_read(&guard);
         let expunged = read
             .m
-            .values()
+            .entries()
             .filter(|entry| entry.get(&guard).is_expunged())
             .count();
         match &state.dirty {
@@ -349,12 +322,13 @@ where
                         dirty.len()
                     ));
                 }
-                if dirty.values().any(|entry| entry.get(&guard).is_expunged()) {
+                if dirty.entries().any(|entry| entry.get(&guard).is_expunged()) {
                     return Err("an expunged entry is in dirty".into());
                 }
-                for (key, entry) in read.m.iter() {
-                    let in_dirty = dirty.get(key) == Some(entry);
-                    if entry.get(&guard).is_expunged() == in_dirty {
+                for entry in read.m.entries() {
+                    let e = entry.get(&guard);
+                    let in_dirty = dirty.find(e.hash(), e.key(), &guard) == Some(entry);
+                    if e.is_expunged() == in_dirty {
                         return Err(format!(
                             "an entry of read is {} and {} dirty",
                             if in_dirty { "expunged" } else { "live" },

@@ -33,7 +33,7 @@ use crate::sync_map::sync::{AtomicPtr, AtomicU64, Ordering};
 
 /// The first value's slot inside `entry`'s allocation. Derived from the allocation's own
 /// pointer, so it can find its way back to the allocation when it is reclaimed.
-fn first_slot<V>(entry: *mut Entry<V>) -> *mut Slot<V> {
+fn first_slot<K, V>(entry: *mut Entry<K, V>) -> *mut Slot<V> {
     // SAFETY: `entry` points at a live allocation of an `Entry<V>` (every caller's pointer came
     // from `EntryPtr::new`, and the allocation is freed only when both shares are given up);
     // `addr_of_mut!` computes the field's address without reading or referencing it.
@@ -48,21 +48,22 @@ fn first_slot<V>(entry: *mut Entry<V>) -> *mut Slot<V> {
 ///
 /// The caller holds a share it has not given up, and is done with the part of the allocation
 /// it stands for.
-unsafe fn give_up_share<V>(entry: *mut Entry<V>) {
+unsafe fn give_up_share<K, V>(entry: *mut Entry<K, V>) {
     // AcqRel: whatever the other owner did with the allocation (a value's `Drop`) happens
     // before the last one frees it.
     // SAFETY: the caller's share keeps the allocation alive for this access.
     if unsafe { (*entry).owners.fetch_sub(1, Ordering::AcqRel) } == 1 {
-        // SAFETY: both shares are given up: the first value was dropped and nothing can reach
-        // the entry. The fields need no drop (`first` is `ManuallyDrop`), so this only frees.
+        // SAFETY: both shares are given up: the first value and the key were dropped and
+        // nothing can reach the entry. The fields left need no drop (`first` and `key` are
+        // `ManuallyDrop`), so this only frees.
         drop(unsafe { Box::from_raw(entry) });
     }
 }
 
 /// Gives up a share when dropped, also while unwinding from a value's `Drop`.
-struct Share<V>(*mut Entry<V>);
+struct Share<K, V>(*mut Entry<K, V>);
 
-impl<V> Drop for Share<V> {
+impl<K, V> Drop for Share<K, V> {
     fn drop(&mut self) {
         // SAFETY: each `Share` is made for one share that its maker holds and hands over.
         unsafe { give_up_share(self.0) }
@@ -76,10 +77,10 @@ impl<V> Drop for Share<V> {
 ///
 /// `slot` is an entry's first slot (`first_slot`), unlinked and retired once, and no guard can
 /// reach it any more.
-unsafe fn free_first_slot<V>(slot: *mut ()) {
+pub(super) unsafe fn free_first_slot<K, V>(slot: *mut ()) {
     // SAFETY: the slot lies `offset_of!(Entry<V>, first)` bytes into its entry's allocation, and
     // its pointer carries the whole allocation's provenance (`first_slot`).
-    let entry = unsafe { slot.byte_sub(offset_of!(Entry<V>, first)) }.cast::<Entry<V>>();
+    let entry = unsafe { slot.byte_sub(offset_of!(Entry<K, V>, first)) }.cast::<Entry<K, V>>();
     let _share = Share(entry);
     // SAFETY: unlinked and unreachable, so dropped here only; the entry's free will not drop it
     // (its `p` no longer points here, and never will again).
@@ -94,9 +95,19 @@ unsafe fn free_first_slot<V>(slot: *mut ()) {
 ///
 /// `entry` came from `EntryPtr::new`, left the map for good, is freed once, and nothing can
 /// reach it any more.
-unsafe fn free_entry<V>(entry: *mut ()) {
-    let entry = entry.cast::<Entry<V>>();
+unsafe fn free_entry<K, V>(entry: *mut ()) {
+    let entry = entry.cast::<Entry<K, V>>();
     let _entry_share = Share(entry);
+    /// Drops the key when dropped: after the value, also while unwinding from its `Drop`.
+    struct Key<K, V>(*mut Entry<K, V>);
+    impl<K, V> Drop for Key<K, V> {
+        fn drop(&mut self) {
+            // SAFETY: `free_entry` runs once per entry, when nothing can reach it; the key is
+            // dropped only here, and the entry's share keeps the allocation alive meanwhile.
+            unsafe { ManuallyDrop::drop(&mut (*self.0).key) }
+        }
+    }
+    let _key = Key(entry);
     // SAFETY: the entry's share keeps the allocation alive.
     let p = unsafe { (*entry).p.load(Ordering::Acquire) };
     if p == first_slot(entry) {
@@ -118,12 +129,16 @@ unsafe fn free_entry<V>(entry: *mut ()) {
 ///
 /// `slot` was published in an entry, then unlinked by exactly one successful swap or
 /// compare-and-swap while `guard` was active, and is retired only here, once.
-pub(super) unsafe fn retire_slot<V>(guard: &Guard<'_>, slot: *mut Slot<V>) {
+pub(super) unsafe fn retire_slot<V>(
+    guard: &Guard<'_>,
+    slot: *mut Slot<V>,
+    free_first: unsafe fn(*mut ()),
+) {
     // SAFETY: unlinked while `guard` was active, so still allocated; `inline` never changes.
     if unsafe { (*slot).inline } {
         // SAFETY: an entry's first slot, retired once, freed by `free_first_slot` once no guard
         // can reach it.
-        unsafe { guard.retire_with(slot.cast(), free_first_slot::<V>) }
+        unsafe { guard.retire_with(slot.cast(), free_first) }
     } else {
         // SAFETY: a box from `boxed`, unlinked and retired once.
         unsafe { guard.retire(slot) }
@@ -137,11 +152,11 @@ pub(super) unsafe fn retire_slot<V>(guard: &Guard<'_>, slot: *mut Slot<V>) {
 /// when a delete takes it out of `dirty`, and at `clear`. Copying the pointer is free, where an
 /// `Arc` would cost two atomic read-modify-writes per entry at every `dirty` rebuild and every
 /// promotion.
-pub(in crate::sync_map) struct EntryPtr<V>(NonNull<Entry<V>>);
+pub(in crate::sync_map) struct EntryPtr<K, V>(NonNull<Entry<K, V>>);
 
-impl<V> EntryPtr<V> {
-    /// A new entry holding `value`, in one allocation.
-    pub(in crate::sync_map) fn new(value: V) -> Self {
+impl<K, V> EntryPtr<K, V> {
+    /// A new entry of `key`, whose hash is `hash`, holding `value`, in one allocation.
+    pub(in crate::sync_map) fn new(hash: u64, key: K, value: V) -> Self {
         let entry = Box::into_raw(Box::new(Entry {
             p: AtomicPtr::new(ptr::null_mut()),
             owners: AtomicU64::new(2),
@@ -149,6 +164,8 @@ impl<V> EntryPtr<V> {
                 value,
                 inline: true,
             })),
+            hash,
+            key: ManuallyDrop::new(key),
             _owns: PhantomData,
         }));
         // SAFETY: a fresh allocation, not yet shared.
@@ -162,18 +179,19 @@ impl<V> EntryPtr<V> {
     /// Sound for any pointer obtained from `read` or `dirty` while `guard` was active: entries
     /// that leave the map are retired through the guards, never freed directly.
     #[inline]
-    pub(in crate::sync_map) fn get<'g>(&self, _guard: &'g Guard<'_>) -> &'g Entry<V> {
+    pub(in crate::sync_map) fn get<'g>(&self, _guard: &'g Guard<'_>) -> &'g Entry<K, V> {
         // SAFETY: see above; `_guard` was active when the pointer was read from a map, so the
         // entry is not freed before it ends.
         unsafe { self.0.as_ref() }
     }
 
-    /// Takes the value back out of an entry that was never published, freeing the entry.
+    /// Takes the key and the value back out of an entry that was never published, freeing the
+    /// entry.
     ///
     /// # Safety
     ///
     /// The entry came from [`new`](Self::new) and was never put into a map.
-    pub(in crate::sync_map) unsafe fn into_value(self) -> V {
+    pub(in crate::sync_map) unsafe fn into_parts(self) -> (K, V) {
         let entry = self.0.as_ptr();
         let slot = first_slot(entry);
         // SAFETY: never published, so `p` still points at the first value and this is the only
@@ -182,9 +200,11 @@ impl<V> EntryPtr<V> {
         // SAFETY: as above; the value is moved out once, and the `ManuallyDrop` around it keeps
         // freeing the allocation below from dropping it again.
         let value = unsafe { ptr::read(ptr::addr_of!((*slot).value)) };
+        // SAFETY: likewise for the key, behind its `ManuallyDrop`.
+        let key = ManuallyDrop::into_inner(unsafe { ptr::read(ptr::addr_of!((*entry).key)) });
         // SAFETY: the allocation of `new`, which nothing else can reach.
         drop(unsafe { Box::from_raw(entry) });
-        value
+        (key, value)
     }
 
     /// Hands the entry to the reclaimer.
@@ -195,7 +215,7 @@ impl<V> EntryPtr<V> {
     pub(in crate::sync_map) unsafe fn retire(self, guard: &Guard<'_>) {
         // SAFETY: made by `new`; unlinked and retired once, by the caller's contract, and freed
         // by `free_entry` once no guard can reach it.
-        unsafe { guard.retire_with(self.0.as_ptr().cast(), free_entry::<V>) }
+        unsafe { guard.retire_with(self.0.as_ptr().cast(), free_entry::<K, V>) }
     }
 
     /// Frees the entry at once.
@@ -206,27 +226,27 @@ impl<V> EntryPtr<V> {
     /// being dropped).
     pub(in crate::sync_map) unsafe fn free(self) {
         // SAFETY: made by `new`; the caller guarantees nobody else uses or frees it.
-        unsafe { free_entry::<V>(self.0.as_ptr().cast()) }
+        unsafe { free_entry::<K, V>(self.0.as_ptr().cast()) }
     }
 }
 
-impl<V> Clone for EntryPtr<V> {
+impl<K, V> Clone for EntryPtr<K, V> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<V> Copy for EntryPtr<V> {}
+impl<K, V> Copy for EntryPtr<K, V> {}
 
-impl<V> PartialEq for EntryPtr<V> {
+impl<K, V> PartialEq for EntryPtr<K, V> {
     fn eq(&self, other: &Self) -> bool {
         self.0 == other.0
     }
 }
 
-// SAFETY: an `EntryPtr` is a shared reference to an `Entry<V>` that the map owns; sending it to
-// or sharing it with another thread lets that thread read values (`V: Sync`) and drop them when
-// it frees the entry (`V: Send`), exactly what `&Entry<V>` plus ownership would allow.
-unsafe impl<V: Send + Sync> Send for EntryPtr<V> {}
+// SAFETY: an `EntryPtr` is a shared reference to an `Entry<K, V>` that the map owns; sending it
+// to or sharing it with another thread lets that thread read keys and values (`Sync`) and drop
+// them when it frees the entry (`Send`), exactly what `&Entry<K, V>` plus ownership would allow.
+unsafe impl<K: Send + Sync, V: Send + Sync> Send for EntryPtr<K, V> {}
 // SAFETY: as above.
-unsafe impl<V: Send + Sync> Sync for EntryPtr<V> {}
+unsafe impl<K: Send + Sync, V: Send + Sync> Sync for EntryPtr<K, V> {}

@@ -81,13 +81,12 @@ unsafe fn unbox<V>(slot: *mut Slot<V>) -> V {
 pub(super) struct Unlinked<'g, 'r, V> {
     slot: NonNull<Slot<V>>,
     guard: &'g Guard<'r>,
+    /// How to reclaim the slot if it is its entry's first one, which lives inside the entry's
+    /// allocation (`block::free_first_slot` for the entry's key type).
+    free_first: unsafe fn(*mut ()),
 }
 
 impl<'g, 'r, V> Unlinked<'g, 'r, V> {
-    fn new(slot: NonNull<Slot<V>>, guard: &'g Guard<'r>) -> Self {
-        Self { slot, guard }
-    }
-
     /// The unlinked value, readable while the guard lives.
     pub(super) fn value(&self) -> &'g V {
         // SAFETY: the pointer was unlinked while `self.guard` was active, which it still is, and
@@ -102,7 +101,7 @@ impl<V> Drop for Unlinked<'_, '_, V> {
         // exactly one successful swap or compare-and-swap (the one that produced this
         // `Unlinked`), so no operation that starts now can reach it and nobody else retires or
         // frees it; this runs once.
-        unsafe { block::retire_slot(self.guard, self.slot.as_ptr()) }
+        unsafe { block::retire_slot(self.guard, self.slot.as_ptr(), self.free_first) }
     }
 }
 
@@ -116,8 +115,10 @@ pub(super) enum TryLoadOrStore<'g, V> {
     Expunged(V),
 }
 
-/// One key's value slot, allocated with the key's first value (see the `block` module).
-pub(super) struct Entry<V> {
+/// One key's value slot, which owns the key and its hash and is allocated with the key's first
+/// value (see the `block` module). `read` and `dirty` are tables of pointers to entries: a
+/// rebuild of `dirty` copies pointers and never runs a key's code.
+pub(super) struct Entry<K, V> {
     p: AtomicPtr<Slot<V>>,
     /// How many of the entry and its first value still need the allocation: 2 at first; the
     /// entry's free and the first value's drop each give one up, and the last frees it.
@@ -126,11 +127,35 @@ pub(super) struct Entry<V> {
     /// exactly once: when it is reclaimed after being unlinked, or when the entry is freed while
     /// it is still the current value.
     first: UnsafeCell<ManuallyDrop<Slot<V>>>,
+    /// The hash of `key`, with the map's hasher: tables grow and compare with it.
+    hash: u64,
+    /// The key, dropped when the entry is freed.
+    key: ManuallyDrop<K>,
     /// The entry owns a `V` (for `Send`/`Sync` and drop checking).
     _owns: PhantomData<V>,
 }
 
-impl<V> Entry<V> {
+impl<K, V> Entry<K, V> {
+    /// The key.
+    #[inline]
+    pub(super) fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// The key's hash.
+    #[inline]
+    pub(super) fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// An unlinked slot of this entry, reclaimed through `guard`.
+    fn unlinked<'g, 'r>(slot: NonNull<Slot<V>>, guard: &'g Guard<'r>) -> Unlinked<'g, 'r, V> {
+        Unlinked {
+            slot,
+            guard,
+            free_first: block::free_first_slot::<K, V>,
+        }
+    }
     /// The current value, if present; it stays readable while `guard` lives.
     #[inline]
     pub(super) fn load<'g>(&self, guard: &'g Guard<'_>) -> Option<&'g V> {
@@ -167,7 +192,7 @@ impl<V> Entry<V> {
                 .compare_exchange_weak(p, new, Ordering::SeqCst, Ordering::SeqCst)
             {
                 Ok(previous) => {
-                    return Ok(NonNull::new(previous).map(|slot| Unlinked::new(slot, guard)));
+                    return Ok(NonNull::new(previous).map(|slot| Self::unlinked(slot, guard)));
                 }
                 Err(current) => p = current,
             }
@@ -195,7 +220,7 @@ impl<V> Entry<V> {
     ) -> Option<Unlinked<'g, 'r, V>> {
         let previous = self.p.swap(boxed(value), Ordering::SeqCst);
         debug_assert!(previous != expunged(), "swap_locked on an expunged entry");
-        NonNull::new(previous).map(|slot| Unlinked::new(slot, guard))
+        NonNull::new(previous).map(|slot| Self::unlinked(slot, guard))
     }
 
     /// Go's `tryLoadOrStore`: loads a present value, stores into a deleted entry, or reports that
@@ -253,7 +278,7 @@ impl<V> Entry<V> {
                 Ordering::SeqCst,
             ) {
                 Ok(previous) => {
-                    return NonNull::new(previous).map(|slot| Unlinked::new(slot, guard));
+                    return NonNull::new(previous).map(|slot| Self::unlinked(slot, guard));
                 }
                 Err(current) => p = current,
             }
@@ -283,7 +308,7 @@ impl<V> Entry<V> {
             {
                 Ok(previous) => {
                     let slot = NonNull::new(previous).expect("holds() rejected null");
-                    return Ok(Unlinked::new(slot, guard));
+                    return Ok(Self::unlinked(slot, guard));
                 }
                 Err(current) => p = current,
             }
@@ -315,7 +340,7 @@ impl<V> Entry<V> {
                 Ordering::SeqCst,
             ) {
                 Ok(previous) => {
-                    return NonNull::new(previous).map(|slot| Unlinked::new(slot, guard));
+                    return NonNull::new(previous).map(|slot| Self::unlinked(slot, guard));
                 }
                 Err(current) => p = current,
             }

@@ -1,0 +1,139 @@
+//! [`EntryTable`]: the table type of `read` and `dirty`, a hash table of entry pointers.
+//!
+//! Each slot holds an entry pointer and its key's hash; the key lives in the entry. So:
+//!
+//! - **rebuilding `dirty` copies the table**, 16 bytes a slot, and never clones a key (before,
+//!   every rebuild cloned every key of `read`, an allocation per `String` key, and `SyncMap`
+//!   needed `K: Clone`);
+//! - **growing never runs user code or touches an entry**: it reads the stored hashes;
+//! - **a lookup compares the stored hash first**, then the key in the entry, which it reads
+//!   next anyway for the value.
+//!
+//! Entries are not the table's: the map frees them through its reclaimer. A table only reads
+//! them, so every method that looks at a key takes the guard that keeps the entries alive.
+
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
+
+use hashbrown::HashTable;
+
+use super::entry::EntryPtr;
+use super::reclaim::Guard;
+
+/// A slot: an entry and its key's hash.
+struct Slot<K, V> {
+    hash: u64,
+    entry: EntryPtr<K, V>,
+}
+
+// Derived `Clone`/`Copy` would require `K: Copy` and `V: Copy`.
+impl<K, V> Clone for Slot<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, V> Copy for Slot<K, V> {}
+
+/// The stored hash, which is all that growing needs.
+fn stored_hash<K, V>(slot: &Slot<K, V>) -> u64 {
+    slot.hash
+}
+
+/// A set of entries keyed by their keys, hashed by `S`. Cloning copies pointers and hashes.
+pub(super) struct EntryTable<K, V, S> {
+    table: HashTable<Slot<K, V>>,
+    hasher: S,
+}
+
+impl<K, V, S: Clone> Clone for EntryTable<K, V, S> {
+    fn clone(&self) -> Self {
+        Self {
+            table: self.table.clone(),
+            hasher: self.hasher.clone(),
+        }
+    }
+}
+
+impl<K, V, S> EntryTable<K, V, S> {
+    pub(super) fn with_hasher(hasher: S) -> Self {
+        Self {
+            table: HashTable::new(),
+            hasher,
+        }
+    }
+
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The entries, in table order.
+    pub(super) fn entries(&self) -> impl Iterator<Item = EntryPtr<K, V>> + '_ {
+        self.table.iter().map(|slot| slot.entry)
+    }
+
+    /// The entry of `key`, whose hash is `hash`; the entries are read under `guard`.
+    #[inline(always)]
+    pub(super) fn find<Q>(&self, hash: u64, key: &Q, guard: &Guard<'_>) -> Option<EntryPtr<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.table
+            .find(hash, |slot| {
+                slot.hash == hash && *key == *slot.entry.get(guard).key().borrow()
+            })
+            .map(|slot| slot.entry)
+    }
+
+    /// Adds `entry`, whose key the caller found absent. Runs no user code, growth included.
+    #[inline]
+    pub(super) fn insert_unique(&mut self, entry: EntryPtr<K, V>, guard: &Guard<'_>) {
+        let hash = entry.get(guard).hash();
+        self.table
+            .insert_unique(hash, Slot { hash, entry }, stored_hash);
+    }
+
+    /// Removes the entry of `key`, whose hash is `hash`, and returns it.
+    pub(super) fn remove<Q>(
+        &mut self,
+        hash: u64,
+        key: &Q,
+        guard: &Guard<'_>,
+    ) -> Option<EntryPtr<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let found = self.table.find_entry(hash, |slot| {
+            slot.hash == hash && *key == *slot.entry.get(guard).key().borrow()
+        });
+        let (slot, _) = found.ok()?.remove();
+        Some(slot.entry)
+    }
+
+    /// Removes and yields the entries for which `pred` returns `true`; runs no key code.
+    pub(super) fn extract_if<F>(&mut self, mut pred: F) -> impl Iterator<Item = EntryPtr<K, V>>
+    where
+        F: FnMut(EntryPtr<K, V>) -> bool,
+    {
+        self.table
+            .extract_if(move |slot| pred(slot.entry))
+            .map(|slot| slot.entry)
+    }
+}
+
+impl<K, V, S: BuildHasher> EntryTable<K, V, S> {
+    /// The hash of `key`. Clones of one hasher give the same hash, so a hash may be used with
+    /// every table of the map.
+    #[inline(always)]
+    pub(super) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+}
