@@ -139,9 +139,13 @@ use crate::DefaultHashBuilder;
 ///   that is replaced to set it; the behaviour is the same.
 /// - Methods whose comparisons or clones would run under `mu` in Go (`compare_and_swap` and
 ///   friends on a key found in `dirty`) take a reference to the entry under the lock and finish
-///   after releasing it, so `PartialEq` and `Clone` of values never run under the lock. Key
-///   `Hash`, `Eq` and `Clone` do (rebuilding `dirty` clones the keys of `read`); if they call
-///   back into the map and the call needs `mu`, it panics instead of deadlocking.
+///   after releasing it, so `PartialEq` and `Clone` of values never run under the lock. A key's
+///   `Eq` does (the lookups in `dirty`); if it calls back into the map and the call needs `mu`,
+///   it panics instead of deadlocking. A key's `Hash` runs once per operation, before the lock.
+/// - **Entries own their keys.** Go's `read` and `dirty` are two maps of keys to entries; here
+///   an entry holds its key and the key's hash, and `read` and `dirty` are tables of entry
+///   pointers. Rebuilding `dirty` copies pointers: it never clones a key (Go copies the keys,
+///   and an early port cloned every `String` key of `read`), so `K: Clone` is not needed.
 /// - **Misses that cannot be in `dirty` take no lock.** Go locks for every miss while `read` is
 ///   amended. Here each `read` carries a summary of the hashes `dirty` gained since it was
 ///   published (a one-hash Bloom filter, 4 bits per key of `read`; see the `new_keys` module for
