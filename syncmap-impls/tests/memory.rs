@@ -332,9 +332,12 @@ fn sync_map_keeps_a_value_alive_while_a_reader_uses_it_when_another_thread_frees
 }
 
 /// How many retiring operations of other threads may pass before what an idle thread retired
-/// must have been dropped: a thread collects every 32 retirements, so one collection on the
-/// working thread, with room for a partly filled bag before it.
-const IDLE_DROP_BOUND: usize = 2 * 32;
+/// must have been dropped: a thread collects every 128 retirements (`Reclaimer::COLLECT_AT`), so
+/// one collection on the working thread, with room for a partly filled bag before it.
+const IDLE_DROP_BOUND: usize = 2 * BAG;
+
+/// The most objects a thread's bag holds between two of its collections (`COLLECT_AT`).
+const BAG: usize = 128;
 
 /// Eight values in `read` (so that deleting them retires them without the lock); their ids.
 fn eight_values_in_read(map: &SyncMap<u32, Tracked>, ledger: &Arc<Ledger>) -> Vec<u64> {
@@ -454,12 +457,12 @@ fn sync_map_frees_what_exited_churn_threads_retired() {
         map.store(key.clone(), Tracked::new(i, &ledger));
     }
     drop(key);
-    // Every present entry holds a key in `read` (and a clone in `dirty`) and a value; this
-    // thread's bag may hold what it retired since its last collection, fewer than 32 values.
+    // Every present entry holds a key and a value, deleted entries still in `read` a key; this
+    // thread's bag may hold what it retired since its last collection, fewer than `BAG` values.
     let present = map.len();
     let live = ledger.live();
     assert!(
-        live <= 3 * present + 32,
+        live <= 3 * present + BAG,
         "{live} instances live for {present} entries (there were {stranded} when the churn \
          threads exited)"
     );

@@ -123,10 +123,10 @@ use crate::DefaultHashBuilder;
 /// 0.7-0.8x a papaya hit and 2.5-3x a plain `HashMap` hit; `syncmap-bench` has the
 /// whole-workload figures against Go and the Rust peers.
 ///
-/// Each thread retires into its own bag, without locks or shared writes; when it has retired 32
+/// Each thread retires into its own bag, without locks or shared writes; when it has retired 128
 /// objects since it last collected and its last guard ends, it advances the epoch and frees what
 /// no guard can see, from its own bag and from the bags of every thread outside a guard, idle
-/// and exited threads included. A deleted value's `Drop` therefore runs within a few dozen
+/// and exited threads included. A deleted value's `Drop` therefore runs within a few hundred
 /// retiring operations (stores that replace a value, deletes) on any thread after the delete,
 /// even if the deleting thread never touches the map again; not at the next promotion; and
 /// everything left is freed when the map drops. Guards end, and
