@@ -33,7 +33,21 @@
 //!
 //! # Measured
 //!
-//! The figures are in `SyncMap`'s module documentation, beside the design they changed.
+//! conc-map-bench's ReadHeavy mix (`syncmap-bench --suite mixes --workload ReadHeavy --ops
+//! 10000000 --repeat 3`, 2 cores, 2026-11-30), the same build with and without the summary,
+//! run alternately, two pairs, Mops/s:
+//!
+//! | threads | without | with |
+//! | ---: | ---: | ---: |
+//! | 1 | 6.0, 6.6 | 9.9, 18.2 |
+//! | 2 | 9.8, 10.4 | 29.2, 33.6 |
+//!
+//! Exchange and RapidGrow, whose misses are few, moved within noise. On a 1,000-key map with
+//! the same mix a scratch loop ran 3.2 times faster; on 16,000 keys 1.4 times. The cost: 4 bits
+//! per key of each `read` (a promotion allocates them), one bit set per new key under `mu`,
+//! and, on a miss of an amended `read`, one load of a line that writers touch once per new
+//! key. A summary sized by keys (rather than fixed) keeps the false-positive rate of a large
+//! map as low as a small one's.
 
 use super::planted;
 use super::sync::{AtomicU64, Ordering};

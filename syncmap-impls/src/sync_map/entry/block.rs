@@ -8,7 +8,12 @@
 //! work: callgrind counted about 200 instructions per fresh allocation from glibc's `malloc`,
 //! and `EntryPtr::new` cost two of them. The first value now lives in the entry's own
 //! allocation; values stored later still get boxes of their own, since they replace one another
-//! while readers may still hold the old ones.
+//! while readers may still hold the old ones. callgrind, 4 x 100,000 `load_or_store` of new
+//! `u64` keys: 710 instructions per call before, 512 after (`MutexMap`: 383); the map's drop
+//! went from 169 to 97 million instructions.
+//!
+//! The entry also owns the key and its hash (see the `entry_table` module), so one allocation
+//! holds everything a new key needs.
 //!
 //! # Who frees the allocation
 //!
