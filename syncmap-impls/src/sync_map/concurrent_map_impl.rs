@@ -71,6 +71,23 @@ where
         }
     }
 
+    /// Runs `f` under a guard that ends with this call. The guard ends with its block, and the
+    /// result is a local by then, which matters twice over (see `load_with`): moving a guard
+    /// into `drop(guard)` made the compiler copy it through the stack with a wider load than
+    /// the stores that wrote it, a failed store-to-load forward (perf put most samples of a
+    /// `store` in RapidGrow on it; the whole-workload figure moved within noise once it was
+    /// gone); and a result returned past a guard whose end panics would leak (every method's
+    /// early return did).
+    #[inline(always)]
+    fn with_guard<R>(&self, f: impl FnOnce(&Guard<'_>) -> R) -> R {
+        let result;
+        {
+            let guard = self.reclaimer.enter();
+            result = f(&guard);
+        }
+        result
+    }
+
     /// Clones an unlinked value out (when asked) and retires it (also if the clone panics).
     fn take_unlinked(unlinked: Unlinked<'_, '_, V>, clone: bool) -> Option<V>
     where
@@ -203,24 +220,37 @@ where
     where
         V: Clone,
     {
+        self.with_guard(|guard| self.load_or_store_guarded(key, lazy, make, guard))
+    }
+
+    /// `load_or_store_impl` under `guard`.
+    fn load_or_store_guarded(
+        &self,
+        key: K,
+        lazy: bool,
+        make: impl FnOnce() -> V,
+        guard: &Guard<'_>,
+    ) -> LoadOrStore<V>
+    where
+        V: Clone,
+    {
         // Every return below drops the unused key and offer before building its result, so a
         // panicking `Drop` of theirs unwinds through a local instead of leaking the returned
         // clone (rust-lang/rust#47949).
-        let guard = self.reclaimer.enter();
-        let read = self.load_read(&guard);
+        let read = self.load_read(guard);
         // The key's one `Hash` call on this path: the locked section reuses it.
         let hash = read.m.hash(&key);
-        let offered = match read.m.find(hash, &key, &guard) {
+        let offered = match read.m.find(hash, &key, guard) {
             Some(entry) => {
-                let entry = entry.get(&guard);
-                if let Some(found) = entry.load(&guard) {
+                let entry = entry.get(guard);
+                if let Some(found) = entry.load(guard) {
                     let found = found.clone();
                     drop(make);
                     drop(key);
                     return LoadOrStore::Loaded(found);
                 }
                 let value = make();
-                match entry.try_load_or_store(value, &guard) {
+                match entry.try_load_or_store(value, guard) {
                     TryLoadOrStore::Loaded(found, offered) => {
                         let found = found.clone();
                         drop(offered);
@@ -240,8 +270,8 @@ where
                 // runs only for a key found absent.
                 if lazy
                     && read.may_be_in_dirty(hash)
-                    && let Some(entry) = self.find_locked(hash, &key, false, read, &guard)
-                    && let Some(found) = entry.load(&guard)
+                    && let Some(entry) = self.find_locked(hash, &key, false, read, guard)
+                    && let Some(found) = entry.load(guard)
                 {
                     let found = found.clone();
                     drop(make);
@@ -253,16 +283,14 @@ where
         };
         // The key was missed in this `read` unless the lock-free look found it expunged.
         let missed_in = offered.is_new_entry().then_some(read);
-        let result = match self.load_or_store_locked(hash, offered, missed_in, &guard) {
+        match self.load_or_store_locked(hash, offered, missed_in, guard) {
             LockedLoadOrStore::Loaded(found, offered) => {
                 let found = found.clone();
                 drop(offered);
                 LoadOrStore::Loaded(found)
             }
             LockedLoadOrStore::Stored(stored) => LoadOrStore::Stored(stored.clone()),
-        };
-        drop(guard);
-        result
+        }
     }
 
     /// Go's `LoadAndDelete`; clones the deleted value only when asked.
@@ -272,12 +300,11 @@ where
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        let guard = self.reclaimer.enter();
-        let entry = self.find(key, true, &guard)?;
-        let unlinked = entry.delete(&guard)?;
-        let value = Self::take_unlinked(unlinked, clone);
-        drop(guard);
-        Some(value)
+        self.with_guard(|guard| {
+            let entry = self.find(key, true, guard)?;
+            let unlinked = entry.delete(guard)?;
+            Some(Self::take_unlinked(unlinked, clone))
+        })
     }
 }
 
@@ -314,11 +341,11 @@ where
     }
 
     fn store(&self, key: K, value: V) {
-        let guard = self.reclaimer.enter();
-        if let Some(previous) = self.swap_entry(key, value, &guard) {
-            drop(previous);
-        }
-        drop(guard);
+        self.with_guard(|guard| {
+            if let Some(previous) = self.swap_entry(key, value, guard) {
+                drop(previous);
+            }
+        })
     }
 
     fn load_or_store(&self, key: K, value: V) -> LoadOrStore<V>
@@ -350,25 +377,23 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let guard = self.reclaimer.enter();
-        let Some(entry) = self.find(key, true, &guard) else {
-            return false;
-        };
-        // The unlinked value, if any, is retired as the temporary drops.
-        let present = entry.delete(&guard).is_some();
-        drop(guard);
-        present
+        self.with_guard(|guard| {
+            let Some(entry) = self.find(key, true, guard) else {
+                return false;
+            };
+            // The unlinked value, if any, is retired as the temporary drops.
+            entry.delete(guard).is_some()
+        })
     }
 
     fn swap(&self, key: K, value: V) -> Option<V>
     where
         V: Clone,
     {
-        let guard = self.reclaimer.enter();
-        let previous = self.swap_entry(key, value, &guard);
-        let previous = previous.and_then(|unlinked| Self::take_unlinked(unlinked, true));
-        drop(guard);
-        previous
+        self.with_guard(|guard| {
+            let previous = self.swap_entry(key, value, guard);
+            previous.and_then(|unlinked| Self::take_unlinked(unlinked, true))
+        })
     }
 
     fn compare_and_swap<Q>(&self, key: &Q, old: &V, new: V) -> bool
@@ -377,24 +402,23 @@ where
         Q: Hash + Eq + ?Sized,
         V: PartialEq,
     {
-        let guard = self.reclaimer.enter();
-        let Some(entry) = self.find(key, false, &guard) else {
-            return planted::cas_on_absent_key();
-        };
-        // Outside `mu`, unlike Go: the compare runs user code, and a compare-and-swap never
-        // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
-        let swapped = match entry.try_compare_and_swap(old, new, &guard) {
-            Ok(unlinked) => {
-                drop(unlinked);
-                true
+        self.with_guard(|guard| {
+            let Some(entry) = self.find(key, false, guard) else {
+                return planted::cas_on_absent_key();
+            };
+            // Outside `mu`, unlike Go: the compare runs user code, and a compare-and-swap never
+            // revives a deleted entry, so one that left `dirty` meanwhile simply fails.
+            match entry.try_compare_and_swap(old, new, guard) {
+                Ok(unlinked) => {
+                    drop(unlinked);
+                    true
+                }
+                Err(new) => {
+                    drop(new);
+                    false
+                }
             }
-            Err(new) => {
-                drop(new);
-                false
-            }
-        };
-        drop(guard);
-        swapped
+        })
     }
 
     fn compare_and_delete<Q>(&self, key: &Q, old: &V) -> bool
@@ -403,30 +427,30 @@ where
         Q: Hash + Eq + ?Sized,
         V: PartialEq,
     {
-        let guard = self.reclaimer.enter();
-        // The compare runs the value's `PartialEq`, user code that must not run under `mu`, so
-        // the key is looked up first and compared outside the lock.
-        let Some(entry) = self.find(key, false, &guard) else {
-            return false;
-        };
-        // The unlinked value, if any, is retired as the temporary drops.
-        let deleted = entry.try_compare_and_delete(old, &guard).is_some();
-        // Go 1.20 to 1.23 leave a key found only in `dirty` there after a successful
-        // compare-and-delete, so `dirty` grows without bound under store + compare-and-delete
-        // churn (their issue 40999, fixed for `LoadAndDelete` only). Take it out, as
-        // `load_and_delete` does; a key in `read` is expunged at the next rebuild instead.
-        if deleted
-            && !planted::compare_and_delete_keeps_dirty_key()
-            && self
-                .load_read(&guard)
-                .m
-                .find::<K>(entry.hash(), entry.key(), &guard)
-                .is_none()
-        {
-            self.forget_deleted_dirty_entry(entry, &guard);
-        }
-        drop(guard);
-        deleted
+        self.with_guard(|guard| {
+            // The compare runs the value's `PartialEq`, user code that must not run under `mu`, so
+            // the key is looked up first and compared outside the lock.
+            let Some(entry) = self.find(key, false, guard) else {
+                return false;
+            };
+            // The unlinked value, if any, is retired as the temporary drops.
+            let deleted = entry.try_compare_and_delete(old, guard).is_some();
+            // Go 1.20 to 1.23 leave a key found only in `dirty` there after a successful
+            // compare-and-delete, so `dirty` grows without bound under store + compare-and-delete
+            // churn (their issue 40999, fixed for `LoadAndDelete` only). Take it out, as
+            // `load_and_delete` does; a key in `read` is expunged at the next rebuild instead.
+            if deleted
+                && !planted::compare_and_delete_keeps_dirty_key()
+                && self
+                    .load_read(guard)
+                    .m
+                    .find::<K>(entry.hash(), entry.key(), guard)
+                    .is_none()
+            {
+                self.forget_deleted_dirty_entry(entry, guard);
+            }
+            deleted
+        })
     }
 
     fn range<F>(&self, mut f: F)
@@ -435,77 +459,74 @@ where
         K: Clone,
         V: Clone,
     {
-        let guard = self.reclaimer.enter();
-        let mut read = self.load_read(&guard);
-        if read.amended() {
-            // Go: promote first, so that the walk below sees every key and later loads are
-            // served from `read` (a range is O(n) anyway, which amortises the copy to come).
-            let mut deferred = Deferred::nothing();
-            {
-                let mut state = self.mu.lock();
-                read = self.load_read(&guard);
-                if read.amended() {
-                    self.promote_locked(&mut state, &mut deferred, &guard);
-                    read = self.load_read(&guard);
+        self.with_guard(|guard| {
+            let mut read = self.load_read(guard);
+            if read.amended() {
+                // Go: promote first, so that the walk below sees every key and later loads are
+                // served from `read` (a range is O(n) anyway, which amortises the copy to come).
+                let mut deferred = Deferred::nothing();
+                {
+                    let mut state = self.mu.lock();
+                    read = self.load_read(guard);
+                    if read.amended() {
+                        self.promote_locked(&mut state, &mut deferred, guard);
+                        read = self.load_read(guard);
+                    }
+                }
+                self.release(deferred, guard);
+            }
+            for entry in read.m.entries() {
+                let entry = entry.get(guard);
+                if let Some(value) = entry.load(guard)
+                    && !f(entry.key(), value)
+                {
+                    break;
                 }
             }
-            self.release(deferred, &guard);
-        }
-        for entry in read.m.entries() {
-            let entry = entry.get(&guard);
-            if let Some(value) = entry.load(&guard)
-                && !f(entry.key(), value)
-            {
-                break;
-            }
-        }
-        drop(guard);
+        })
     }
 
     fn clear(&self) {
-        let guard = self.reclaimer.enter();
-        let read = self.load_read(&guard);
-        if read.m.is_empty() && !read.amended() {
-            return;
-        }
-        let mut deferred = Deferred::nothing();
-        {
-            let mut state = self.mu.lock();
-            let read = self.load_read(&guard);
-            if !read.m.is_empty() || read.amended() {
-                // Every entry leaves the map; lock-free stores that still reach one through the
-                // old `read` land in a retired entry, which linearizes them before the clear.
-                deferred.dead_entries = SmallVec::from_vec(live_entries(read, &state, &guard));
-                let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
-                self.replace_read_locked(empty, &mut deferred);
-                // A table of pointers: the entries, with their keys, are retired above.
-                drop(state.dirty.take());
-                state.expunged.clear();
-                state.misses = 0;
+        self.with_guard(|guard| {
+            let read = self.load_read(guard);
+            if read.m.is_empty() && !read.amended() {
+                return;
             }
-        }
-        self.release(deferred, &guard);
-        drop(guard);
+            let mut deferred = Deferred::nothing();
+            {
+                let mut state = self.mu.lock();
+                let read = self.load_read(guard);
+                if !read.m.is_empty() || read.amended() {
+                    // Every entry leaves the map; lock-free stores that still reach one through the
+                    // old `read` land in a retired entry, which linearizes them before the clear.
+                    deferred.dead_entries = SmallVec::from_vec(live_entries(read, &state, guard));
+                    let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
+                    self.replace_read_locked(empty, &mut deferred);
+                    // A table of pointers: the entries, with their keys, are retired above.
+                    drop(state.dirty.take());
+                    state.expunged.clear();
+                    state.misses = 0;
+                }
+            }
+            self.release(deferred, guard);
+        })
     }
 
     fn len(&self) -> usize {
-        let guard = self.reclaimer.enter();
-        let count = {
+        self.with_guard(|guard| {
             let state = self.mu.lock();
             // When `dirty` exists it holds every present key; otherwise `read` does.
             let present = |table: &Table<K, V, S>| {
                 table
                     .entries()
-                    .filter(|entry| entry.get(&guard).load(&guard).is_some())
+                    .filter(|entry| entry.get(guard).load(guard).is_some())
                     .count()
             };
             match &state.dirty {
                 Some(dirty) => present(dirty),
-                None => present(&self.load_read(&guard).m),
+                None => present(&self.load_read(guard).m),
             }
-        };
-        drop(guard);
-        count
+        })
     }
 }
 
