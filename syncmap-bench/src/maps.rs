@@ -63,6 +63,31 @@ impl Workload {
         }
     }
 
+    /// `true` if the map the workload builds grows with the number of operations, so that its
+    /// cost per operation depends on how many run: Go's `LoadOrStoreBalanced` and
+    /// `LoadOrStoreUnique` store a fresh key in every other or every call, and each mix's key
+    /// slices are sized for all its inserts. Every map of one row of such a workload runs the
+    /// same number of operations (see `run::run`).
+    ///
+    /// ```
+    /// use syncmap_bench::go_suite::GoWorkload;
+    /// use syncmap_bench::maps::Workload;
+    /// use syncmap_bench::mixes::Mix;
+    ///
+    /// assert!(Workload::Go(GoWorkload::LoadOrStoreUnique).grows_with_ops());
+    /// assert!(Workload::Mix(Mix::ReadHeavy).grows_with_ops());
+    /// assert!(!Workload::Go(GoWorkload::LoadMostlyHits).grows_with_ops());
+    /// ```
+    pub fn grows_with_ops(self) -> bool {
+        match self {
+            Workload::Go(w) => matches!(
+                w,
+                GoWorkload::LoadOrStoreBalanced | GoWorkload::LoadOrStoreUnique
+            ),
+            Workload::Mix(_) => true,
+        }
+    }
+
     /// `true` for read-mostly workloads (see [`MapName::Scc`]).
     pub fn read_mostly(self) -> bool {
         match self {

@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::{Args, Suite, go_benchtime};
 use crate::go_side::{INSTALL_HINT, find_go, run_go};
 use crate::go_suite::GoWorkload;
+use crate::harness::Budget;
 use crate::maps::{Hashers, MapName, Workload};
 use crate::mixes::Mix;
 use crate::record::{Report, Row};
@@ -77,6 +78,15 @@ pub fn unknown_workload(name: &str) -> String {
 
 /// Runs every selected workload on every selected map at every thread count, then Go's suite
 /// if asked, and returns the report. A failed check is an error.
+///
+/// A workload whose map grows with the number of operations
+/// ([`Workload::grows_with_ops`]) costs more per operation the more operations run, so a
+/// duration budget, which gives a faster map more operations, would compare maps of different
+/// sizes. There the first map of the row finds the number of operations for the budget, and the
+/// other maps, and Go's (`-benchtime Nx`), run exactly as many. Without this, MutexMap's
+/// `LoadOrStoreBalanced` figure swung between 28 and 169 ns/op from run to run of one build,
+/// as its calibration landed on smaller or larger maps; at any one size it and SyncMap were
+/// within 10 % of each other.
 pub fn run(args: &Args) -> Result<Report, String> {
     let selection = selected_workloads(args)?;
     let workloads = &selection.map_workloads;
@@ -112,12 +122,15 @@ pub fn run(args: &Args) -> Result<Report, String> {
     );
 
     let mut report = Report::default();
+    // The operations each growing Go row ran, for Go's run of the same row.
+    let mut go_rows_at_ops: Vec<(GoWorkload, usize, u64)> = Vec::new();
     for &workload in workloads {
         for &t in &threads {
+            let mut row_budget = budget;
             for &map in &maps {
                 progress.set_message(format!("{} {} {t} thr", workload.name(), map.name()));
                 let sample = map
-                    .measure(workload, hashers, t, budget, usize::from(args.repeat))
+                    .measure(workload, hashers, t, row_budget, usize::from(args.repeat))
                     .map_err(|e| {
                         format!("{} on {}, {t} threads: {e}", workload.name(), map.name())
                     })?;
@@ -129,6 +142,12 @@ pub fn run(args: &Args) -> Result<Report, String> {
                     ns_per_op: sample.ns_per_op(),
                     mops: sample.mops(),
                 });
+                if workload.grows_with_ops() && matches!(row_budget, Budget::Duration(_)) {
+                    row_budget = Budget::Ops(sample.ops);
+                    if let Workload::Go(go_workload) = workload {
+                        go_rows_at_ops.push((go_workload, t, sample.ops));
+                    }
+                }
                 progress.inc(1);
             }
         }
@@ -160,15 +179,34 @@ pub fn run(args: &Args) -> Result<Report, String> {
         progress.set_message("Go 1.19's own suite");
         match find_go(args.go.as_deref()) {
             None => progress.suspend(|| eprintln!("{INSTALL_HINT}")),
-            Some(go) => match run_go(&go, &go_workloads, &threads, &go_benchtime(budget)) {
-                Ok(go_results) => {
-                    report.results.extend(go_results.rows);
-                    report.go_version = Some(go_results.version);
+            Some(go) => {
+                // Growing rows that ran a fixed number of operations run Go at that number too,
+                // one row at a time; the others all at once, with the budget.
+                let at_ops: Vec<GoWorkload> = go_rows_at_ops.iter().map(|row| row.0).collect();
+                let others: Vec<GoWorkload> = go_workloads
+                    .iter()
+                    .copied()
+                    .filter(|w| !at_ops.contains(w))
+                    .collect();
+                let mut runs = vec![(others, threads.clone(), go_benchtime(budget))];
+                for &(workload, t, ops) in &go_rows_at_ops {
+                    runs.push((vec![workload], vec![t], go_benchtime(Budget::Ops(ops))));
                 }
-                Err(e) => {
-                    progress.suspend(|| eprintln!("Go's suite failed; carrying on without it: {e}"))
+                for (workloads, threads, benchtime) in runs {
+                    if workloads.is_empty() {
+                        continue;
+                    }
+                    match run_go(&go, &workloads, &threads, &benchtime) {
+                        Ok(go_results) => {
+                            report.results.extend(go_results.rows);
+                            report.go_version = Some(go_results.version);
+                        }
+                        Err(e) => progress.suspend(|| {
+                            eprintln!("Go's suite failed; carrying on without it: {e}")
+                        }),
+                    }
                 }
-            },
+            }
         }
         progress.inc(1);
     }
