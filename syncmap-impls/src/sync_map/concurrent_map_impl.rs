@@ -139,8 +139,7 @@ where
                 deferred.spare_key = Some(key);
                 entry.get(guard).swap_locked(value, guard)
             } else {
-                let entry = offered.into_entry(hash);
-                self.add_new_key_locked(&mut state, read, entry, guard);
+                self.add_new_key_locked(&mut state, read, hash, offered, guard);
                 drop(state);
                 read.new_keys.note_late(hash);
                 None
@@ -179,8 +178,7 @@ where
                     deferred.spare_key = Some(key);
                     (entry, true, value)
                 } else {
-                    let entry = offered.into_entry(hash);
-                    self.add_new_key_locked(&mut state, read, entry, guard);
+                    let entry = self.add_new_key_locked(&mut state, read, hash, offered, guard);
                     // Read the value while `mu` still hides the entry from every other writer: once
                     // it is released a delete may empty the entry (the value itself stays readable
                     // under the guard, which is why the reference is good after unlocking).

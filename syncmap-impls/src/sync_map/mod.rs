@@ -34,9 +34,10 @@ use crate::DefaultHashBuilder;
 ///    and `dirty`, behind the mutex `mu`, which also holds the newest keys. Both point at the
 ///    same entries, so a value updated through one is seen through the other. A lookup that
 ///    misses `read` while `read` is *amended* (`dirty` has keys `read` lacks) locks and looks in
-///    `dirty`, counting a *miss* (unless `read`'s summary of new keys rules the key out, below); once misses reach `len(dirty)`, `dirty` is promoted to be the
-///    new `read` in one pointer swap, with no copying, and there is no `dirty` until the next new
-///    key, which rebuilds it by copying `read`.
+///    `dirty`, counting a *miss* (unless `read`'s summary of new keys rules the key out, below);
+///    once misses reach `len(dirty)`, `dirty` is promoted to be the new `read` in one pointer
+///    swap, with no copying, and there is no `dirty` until the next new key, which rebuilds it
+///    by copying `read`.
 /// 2. **Lazy deletion.** Deleting a key only sets its entry's pointer to nil, in place. When
 ///    `dirty` is rebuilt, deleted entries are marked *expunged* and left out, so they disappear
 ///    from the map at the next promotion. A store to an expunged entry must lock and put it back

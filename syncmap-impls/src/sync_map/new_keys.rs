@@ -17,7 +17,11 @@
 //! this `read` is the published one and that this `read` lacks (a brand-new key: keys that come
 //! back from `read` itself, by a rebuild or an unexpunge, are found in `read`). Bits are never
 //! cleared: a promotion publishes a new `read` with an empty summary. False positives only cost
-//! the lock, as before; false negatives cannot happen.
+//! the lock, as before; false negatives cannot happen. The bit comes from the middle of the
+//! hash, so a hasher that leaves those bits constant (an identity "hasher" of small integers)
+//! sends every miss to the lock, as Go does. A promotion allocates the new summary under `mu`:
+//! one word per 16 keys of the promoted `dirty`, zeroed, against the `O(1)` pointer swap it
+//! otherwise is; every retired `read` keeps its summary until it is reclaimed.
 //!
 //! # Why a miss it answers is linearizable
 //!
@@ -25,10 +29,13 @@
 //! `mu`, and nothing can see a key of `dirty` before that insert: other operations look into
 //! `dirty` only under `mu`, and a promotion, which publishes it as `read`, also runs under `mu`.
 //! So every operation that can observe the key happens after the bit was set. A lookup that
-//! loads the bit as clear therefore read it before the store set it (the bit's modification
-//! order), at an instant when the key was absent from `read` (whose keys never change) and from
-//! `dirty`; it linearizes there, before the store. A lookup that sees the bit set takes `mu`
-//! and decides as Go does. (The planted bug `new_key_noted_late` sets the bit only after `mu`
+//! loads the bit of its `read` R as clear therefore read it before any store noted a key of
+//! that bit in R (the bit's modification order). Every key `dirty` gained while R was the
+//! published `read` was noted in R before it went in, and R's own keys never change: so at the
+//! instant just before the load (or, if R was replaced already, just before it was replaced;
+//! the lookup loaded R before that), the key was absent from R and from `dirty`. The lookup
+//! linearizes at that instant, before the store. A lookup that sees the bit set takes `mu` and
+//! decides as Go does. (The planted bug `new_key_noted_late` sets the bit only after `mu`
 //! is released; the loom model `miss_against_store_of_a_new_key` catches it.)
 //!
 //! # Measured

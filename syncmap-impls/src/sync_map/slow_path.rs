@@ -7,6 +7,7 @@ use std::hash::{BuildHasher, Hash};
 use smallvec::SmallVec;
 
 use super::entry::{Entry, EntryPtr};
+use super::offered::Offered;
 use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
@@ -14,7 +15,8 @@ use super::sync::Ordering;
 use super::{DirtyState, SyncMap};
 
 /// What a locked section unlinked or set aside; released by [`SyncMap::release`] only after
-/// `mu` is unlocked, because releasing runs user code (`Drop` of keys and values).
+/// `mu` is unlocked, because releasing runs user code (the `Drop` of a spare key; entries and
+/// old `read` maps are retired, and their keys and values dropped later by the reclaimer).
 #[must_use = "deferred objects must be released after unlocking"]
 pub(super) struct Deferred<K, V, S> {
     /// A `read` map replaced by a promotion or a clear, to retire.
@@ -186,21 +188,29 @@ where
             .expect("an amended read implies a dirty map")
     }
 
-    /// Adds `entry`, whose key was found absent from `read` and from `dirty` under `mu`: makes
-    /// sure `dirty` exists and `read` says it is amended, notes the key's hash in `read`'s new-key
-    /// summary, and only then inserts the entry, so that no operation can see the key before a
-    /// lock-free miss would send a lookup of it to `dirty` (see the `new_keys` module). Runs no
-    /// user code: rebuilding `dirty` copies pointers, and the insert uses the stored hash.
+    /// Adds the offered key, found absent from `read` and from `dirty` under `mu`: makes sure
+    /// `dirty` exists and `read` says it is amended, notes the key's hash in `read`'s new-key
+    /// summary, and only then inserts its entry, so that no operation can see the key before a
+    /// lock-free miss would send a lookup of it to `dirty` (see the `new_keys` module). Returns
+    /// the entry.
+    ///
+    /// The offer becomes an entry only after `dirty` is built: building it clones the table,
+    /// and so the hasher, whose `Clone` is user code; if it panics, the offer still frees the
+    /// key and the value as it unwinds. The insert itself uses the stored hash and runs no user
+    /// code.
     pub(super) fn add_new_key_locked(
         &self,
         state: &mut DirtyState<K, V, S>,
         read: &ReadOnly<K, V, S>,
-        entry: EntryPtr<K, V>,
+        hash: u64,
+        offered: Offered<K, V>,
         guard: &Guard<'_>,
-    ) {
+    ) -> EntryPtr<K, V> {
         let dirty = self.amend_locked(state, read, guard);
-        read.new_keys.note_locked(entry.get(guard).hash());
+        read.new_keys.note_locked(hash);
+        let entry = offered.into_entry(hash);
         dirty.insert_unique(entry, guard);
+        entry
     }
 
     /// The slow path of `load`, `load_and_delete`, `delete`, `compare_and_swap` and

@@ -455,3 +455,53 @@ fn the_reclaimer_prints_its_epoch() {
         "{printed}"
     );
 }
+
+std::thread_local! {
+    static HASHER_CLONE_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A hasher whose `Clone` panics while this thread's flag is set.
+#[derive(Default)]
+struct FragileHasher(crate::DefaultHashBuilder);
+
+impl Clone for FragileHasher {
+    fn clone(&self) -> Self {
+        if HASHER_CLONE_PANICS.with(std::cell::Cell::get) {
+            panic!("planned hasher Clone panic");
+        }
+        Self(self.0.clone())
+    }
+}
+
+impl std::hash::BuildHasher for FragileHasher {
+    type Hasher = <crate::DefaultHashBuilder as std::hash::BuildHasher>::Hasher;
+
+    fn build_hasher(&self) -> Self::Hasher {
+        self.0.build_hasher()
+    }
+}
+
+/// Rebuilding `dirty` clones the table, and so the hasher: user code under `mu`. If it panics
+/// while a new key is stored, the offered key and value are dropped, not leaked (the offer
+/// became an entry before the rebuild, and leaked with it, in the first version of the shared
+/// entry allocation).
+#[test]
+fn a_hasher_clone_panic_while_rebuilding_dirty_leaks_no_offered_value() {
+    let live = Arc::new(AtomicUsize::new(0));
+    let map = SyncMap::with_hasher(FragileHasher::default());
+    map.store(1_u32, Counted::new(&live));
+    map.range(|_, _| true); // promoted: the next new key rebuilds `dirty`
+    assert_eq!(live.load(Ordering::SeqCst), 1);
+    HASHER_CLONE_PANICS.with(|flag| flag.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        map.store(2, Counted::new(&live));
+    }));
+    HASHER_CLONE_PANICS.with(|flag| flag.set(false));
+    assert!(outcome.is_err(), "the planned panic happened");
+    assert_eq!(live.load(Ordering::SeqCst), 1, "the offered value leaked");
+    map.check_invariants().unwrap();
+    map.store(2, Counted::new(&live));
+    assert_eq!(map.len(), 2);
+    drop(map);
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+}

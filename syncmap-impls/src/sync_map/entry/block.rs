@@ -39,7 +39,7 @@ use crate::sync_map::sync::{AtomicPtr, AtomicU64, Ordering};
 /// The first value's slot inside `entry`'s allocation. Derived from the allocation's own
 /// pointer, so it can find its way back to the allocation when it is reclaimed.
 fn first_slot<K, V>(entry: *mut Entry<K, V>) -> *mut Slot<V> {
-    // SAFETY: `entry` points at a live allocation of an `Entry<V>` (every caller's pointer came
+    // SAFETY: `entry` points at a live allocation of an `Entry<K, V>` (every caller's pointer came
     // from `EntryPtr::new`, and the allocation is freed only when both shares are given up);
     // `addr_of_mut!` computes the field's address without reading or referencing it.
     let cell = unsafe { ptr::addr_of_mut!((*entry).first) };
@@ -83,7 +83,7 @@ impl<K, V> Drop for Share<K, V> {
 /// `slot` is an entry's first slot (`first_slot`), unlinked and retired once, and no guard can
 /// reach it any more.
 pub(super) unsafe fn free_first_slot<K, V>(slot: *mut ()) {
-    // SAFETY: the slot lies `offset_of!(Entry<V>, first)` bytes into its entry's allocation, and
+    // SAFETY: the slot lies `offset_of!(Entry<K, V>, first)` bytes into its entry's allocation, and
     // its pointer carries the whole allocation's provenance (`first_slot`).
     let entry = unsafe { slot.byte_sub(offset_of!(Entry<K, V>, first)) }.cast::<Entry<K, V>>();
     let _share = Share(entry);
@@ -150,7 +150,7 @@ pub(super) unsafe fn retire_slot<V>(
     }
 }
 
-/// A pointer to an entry, the value that `read` and `dirty` map keys to.
+/// A pointer to an entry: `read` and `dirty` are tables of them (see the `entry_table` module).
 ///
 /// The map owns its entries: an entry is created by a store of a new key and retired (freed once
 /// no guard can reach it) when it leaves the map for good: when a promotion drops it as expunged,
@@ -249,9 +249,11 @@ impl<K, V> PartialEq for EntryPtr<K, V> {
     }
 }
 
-// SAFETY: an `EntryPtr` is a shared reference to an `Entry<K, V>` that the map owns; sending it
-// to or sharing it with another thread lets that thread read keys and values (`Sync`) and drop
-// them when it frees the entry (`Send`), exactly what `&Entry<K, V>` plus ownership would allow.
+// SAFETY: an `EntryPtr` stands for an entry that the map owns and shares between threads:
+// another thread may read its key and values (`K: Sync`, `V: Sync`) and drop them when it frees
+// the entry (`Send`). The entry's one `UnsafeCell`, its first value, is written only by its
+// drop in place, once nothing can reach that value (`free_first_slot`, `free_entry`), and the
+// allocation's shares are atomic.
 unsafe impl<K: Send + Sync, V: Send + Sync> Send for EntryPtr<K, V> {}
 // SAFETY: as above.
 unsafe impl<K: Send + Sync, V: Send + Sync> Sync for EntryPtr<K, V> {}

@@ -1,5 +1,8 @@
 //! Memory reclamation for [`SyncMap`](super::SyncMap): when may a replaced value, a deleted
-//! value or an old `read` map be freed, now that there is no garbage collector to ask?
+//! value, an entry that left the map (with its key) or an old `read` map be freed, now that
+//! there is no garbage collector to ask? Most are boxes; an entry, and the first value that
+//! lives inside its allocation, are retired with a free function of their own
+//! ([`Guard::retire_with`](epoch::Guard::retire_with)).
 //!
 //! Readers never lock, so a writer that unlinks an object cannot know on its own whether a
 //! reader is still looking at it. Every operation therefore runs inside a [`Guard`], and unlinked

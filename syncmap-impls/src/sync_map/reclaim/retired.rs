@@ -46,7 +46,8 @@ impl Retired {
 
 impl Drop for Retired {
     fn drop(&mut self) {
-        // SAFETY: `free` matches the pointer's type (set together in `new`), and a `Retired` is
+        // SAFETY: `free` matches the pointer (set together in `new`, or by the caller of `with_free`
+        // under its contract), and a `Retired` is
         // dropped once; the owner drops it only when no reader can reach the object.
         unsafe { (self.free)(self.ptr) }
     }
