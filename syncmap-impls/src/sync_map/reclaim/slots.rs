@@ -130,8 +130,15 @@ impl Claim<'_> {
         // another collector touches the bag while this claim lives; `&mut self` keeps this the
         // only borrow through it, and it ends before this returns.
         let bag = unsafe { &mut *self.slot.bag.get() };
-        // Reserved up front: the bag keeps its capacity for the owner's next pushes, and `ready`
-        // grows at most once per bag instead of doubling from empty.
+        // Usually every object is old enough: then one block copy moves them all (`append`
+        // leaves the bag its capacity for the owner's next pushes), where `extract_if` moved
+        // and tested them one by one (callgrind: 84 instructions per object in the Exchange
+        // mix). The check reads only the tags, in order.
+        if bag.iter().all(|retired| retired.epoch < epoch) {
+            ready.append(bag);
+            return 0;
+        }
+        // Reserved up front: `ready` grows at most once per bag instead of doubling from empty.
         ready.reserve(bag.len());
         ready.extend(bag.extract_if(.., |retired| retired.epoch < epoch));
         bag.len()
