@@ -266,9 +266,20 @@ impl<K, V> Entry<K, V> {
 
     /// Deletes the value, if present (Go's `entry.delete`). The value is returned unlinked.
     pub(super) fn delete<'g, 'r>(&self, guard: &'g Guard<'r>) -> Option<Unlinked<'g, 'r, V>> {
+        self.delete_while(guard, |p| !p.is_null() && p != expunged())
+    }
+
+    /// Empties the entry (sets `p` to null) as long as `accept` holds for the value it would
+    /// unlink, retrying on lost races; the unlinked value on success. The loop of `delete` and
+    /// `try_compare_and_delete`.
+    fn delete_while<'g, 'r>(
+        &self,
+        guard: &'g Guard<'r>,
+        accept: impl Fn(*mut Slot<V>) -> bool,
+    ) -> Option<Unlinked<'g, 'r, V>> {
         let mut p = guard.protect(&self.p);
         loop {
-            if p.is_null() || p == expunged() {
+            if !accept(p) {
                 return None;
             }
             match self.p.compare_exchange_weak(
@@ -328,23 +339,7 @@ impl<K, V> Entry<K, V> {
     where
         V: PartialEq,
     {
-        let mut p = guard.protect(&self.p);
-        loop {
-            if !Self::holds(p, old) {
-                return None;
-            }
-            match self.p.compare_exchange_weak(
-                p,
-                ptr::null_mut(),
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(previous) => {
-                    return NonNull::new(previous).map(|slot| Self::unlinked(slot, guard));
-                }
-                Err(current) => p = current,
-            }
-        }
+        self.delete_while(guard, |p| Self::holds(p, old))
     }
 
     /// Marks a deleted entry expunged so a `dirty` being rebuilt can leave it out (Go's
