@@ -11,7 +11,6 @@ use std::hash::{BuildHasher, Hash};
 use smallvec::SmallVec;
 use syncmap_core::{ConcurrentMap, LoadOrStore};
 
-use super::SyncMap;
 use super::entry::{Entry, EntryPtr, TryLoadOrStore, Unlinked};
 use super::live_entries;
 use super::offered::Offered;
@@ -19,6 +18,20 @@ use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
 use super::slow_path::Deferred;
+use super::{DirtyState, SyncMap};
+
+/// What `find_or_add_locked` found under `mu`.
+enum Found<K, V> {
+    /// The key has an entry (in `read`, revived if it was expunged, or in `dirty` only); the
+    /// offered value comes back.
+    Existing {
+        entry: EntryPtr<K, V>,
+        in_dirty_only: bool,
+        value: V,
+    },
+    /// The key was new: its entry, holding the offered value, is in `dirty` now.
+    Added(EntryPtr<K, V>),
+}
 
 /// What the locked half of `load_or_store` found or did. The references stay valid until the
 /// guard ends, even if the entry leaves the map once `mu` is released.
@@ -88,6 +101,51 @@ where
         result
     }
 
+    /// The locked lookup that `store`, `swap` and `load_or_store` share: looks for the offered
+    /// key in `read` again (unexpunging an entry found there) and then in `dirty`, and adds it
+    /// as a new entry if neither has it. When the entry exists, the offered key waits in
+    /// `deferred` to be dropped after unlocking, and the value comes back to be stored or
+    /// loaded against.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one locked section's state, passed through"
+    )]
+    fn find_or_add_locked(
+        &self,
+        state: &mut DirtyState<K, V, S>,
+        read: &ReadOnly<K, V, S>,
+        missed_in: Option<&ReadOnly<K, V, S>>,
+        hash: u64,
+        offered: Offered<K, V>,
+        deferred: &mut Deferred<K, V, S>,
+        guard: &Guard<'_>,
+    ) -> Found<K, V> {
+        let key = offered.key(guard);
+        if let Some(entry) = Self::look_again(read, missed_in, hash, key, guard) {
+            let (key, value) = offered.into_parts();
+            self.unexpunge_locked(state, key, entry, deferred, guard);
+            Found::Existing {
+                entry,
+                in_dirty_only: false,
+                value,
+            }
+        } else if let Some(entry) = state
+            .dirty
+            .as_ref()
+            .and_then(|dirty| dirty.find(hash, key, guard))
+        {
+            let (key, value) = offered.into_parts();
+            deferred.spare_key = Some(key);
+            Found::Existing {
+                entry,
+                in_dirty_only: true,
+                value,
+            }
+        } else {
+            Found::Added(self.add_new_key_locked(state, read, hash, offered, guard))
+        }
+    }
+
     /// Clones an unlinked value out (when asked) and retires it (also if the clone panics).
     fn take_unlinked(unlinked: Unlinked<'_, '_, V>, clone: bool) -> Option<V>
     where
@@ -125,24 +183,22 @@ where
         let previous = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            let key = offered.key(guard);
-            if let Some(entry) = Self::look_again(read, missed_in, hash, key, guard) {
-                let (key, value) = offered.into_parts();
-                self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
-                entry.get(guard).swap_locked(value, guard)
-            } else if let Some(entry) = state
-                .dirty
-                .as_ref()
-                .and_then(|dirty| dirty.find(hash, key, guard))
-            {
-                let (key, value) = offered.into_parts();
-                deferred.spare_key = Some(key);
-                entry.get(guard).swap_locked(value, guard)
-            } else {
-                self.add_new_key_locked(&mut state, read, hash, offered, guard);
-                drop(state);
-                read.new_keys.note_late(hash);
-                None
+            let found = self.find_or_add_locked(
+                &mut state,
+                read,
+                missed_in,
+                hash,
+                offered,
+                &mut deferred,
+                guard,
+            );
+            match found {
+                Found::Existing { entry, value, .. } => entry.get(guard).swap_locked(value, guard),
+                Found::Added(_) => {
+                    drop(state);
+                    read.new_keys.note_late(hash);
+                    None
+                }
             }
         };
         self.release(deferred, guard);
@@ -161,24 +217,22 @@ where
         let outcome = {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            let key = offered.key(guard);
-            // The offered key, when the entry exists, waits in `deferred` to be dropped after
-            // unlocking; the value is offered to the entry.
-            let (entry, in_dirty_only, value) =
-                if let Some(entry) = Self::look_again(read, missed_in, hash, key, guard) {
-                    let (key, value) = offered.into_parts();
-                    self.unexpunge_locked(&mut state, key, entry, &mut deferred, guard);
-                    (entry, false, value)
-                } else if let Some(entry) = state
-                    .dirty
-                    .as_ref()
-                    .and_then(|dirty| dirty.find(hash, key, guard))
-                {
-                    let (key, value) = offered.into_parts();
-                    deferred.spare_key = Some(key);
-                    (entry, true, value)
-                } else {
-                    let entry = self.add_new_key_locked(&mut state, read, hash, offered, guard);
+            let found = self.find_or_add_locked(
+                &mut state,
+                read,
+                missed_in,
+                hash,
+                offered,
+                &mut deferred,
+                guard,
+            );
+            let (entry, in_dirty_only, value) = match found {
+                Found::Existing {
+                    entry,
+                    in_dirty_only,
+                    value,
+                } => (entry, in_dirty_only, value),
+                Found::Added(entry) => {
                     // Read the value while `mu` still hides the entry from every other writer: once
                     // it is released a delete may empty the entry (the value itself stays readable
                     // under the guard, which is why the reference is good after unlocking).
@@ -190,7 +244,8 @@ where
                     read.new_keys.note_late(hash);
                     self.release(deferred, guard);
                     return LockedLoadOrStore::Stored(stored);
-                };
+                }
+            };
             let outcome = match entry.get(guard).try_load_or_store(value, guard) {
                 TryLoadOrStore::Loaded(found, offered) => LockedLoadOrStore::Loaded(found, offered),
                 TryLoadOrStore::Stored(stored) => LockedLoadOrStore::Stored(stored),
