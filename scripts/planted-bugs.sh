@@ -8,7 +8,9 @@
 #
 # Planted builds go to their own target directory ($PLANTED_TARGET_DIR, default target/planted),
 # so they never invalidate the default build; cargo keeps one set of artifacts per RUSTFLAGS there,
-# so a second run rebuilds nothing. SYNCMAP_CONFORMANCE_CASES (default 500 here) scales the kit.
+# so a second run rebuilds nothing. That cache holds a whole dependency tree per bug (about 400 MiB
+# each): SYNCMAP_PLANTED_KEEP_BUILDS=0 (CI sets it) removes each bug's build when its run ends.
+# SYNCMAP_CONFORMANCE_CASES (default 500 here) scales the kit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,7 +56,9 @@ for bug in "${BUGS[@]}"; do
     cargo test "${suites[@]}" --no-fail-fast >"$log" 2>&1 || true
   if grep -q '^error\(\[E[0-9]*\]\)\?:' "$log" && ! grep -q '^test result' "$log"; then
     echo "   the planted build failed to compile:"; grep -m5 '^error' "$log" | sed 's/^/   /'
-    escaped=$((escaped + 1)); summary+=("$bug: BUILD FAILED"); continue
+    escaped=$((escaped + 1)); summary+=("$bug: BUILD FAILED")
+    if [ "${SYNCMAP_PLANTED_KEEP_BUILDS:-1}" = 0 ]; then rm -rf "$CARGO_TARGET_DIR"; fi
+    continue
   fi
   # "test NAME ... FAILED" lines, prefixed by the test binary they ran in.
   caught=$(awk '
@@ -73,6 +77,7 @@ for bug in "${BUGS[@]}"; do
       /^test .* \.\.\. FAILED$/ { print "   caught by " bin "::" $2 }
     ' "$log")
   done
+  if [ "${SYNCMAP_PLANTED_KEEP_BUILDS:-1}" = 0 ]; then rm -rf "$CARGO_TARGET_DIR"; fi
   if [ -n "$caught" ]; then
     echo "$caught"
     summary+=("$bug: caught by $(echo "$caught" | wc -l) test(s) in $((SECONDS - start)) s")
