@@ -57,7 +57,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let read = self.load_read(guard);
-        let hash = read.m.hash(key);
+        let hash = self.hasher.hash_one(key);
         match read.m.find(hash, key, guard) {
             Some(entry) => Some(entry.get(guard)),
             // The new-key summary answers most misses of an amended `read` without `mu`.
@@ -69,11 +69,11 @@ where
     /// The second look at `read` under `mu`, skipped when `read` is still the map the lock-free
     /// look missed the key in: a published `read` never changes its keys, and the guard keeps it
     /// allocated, so its address cannot have been reused.
-    /// `hash` is the key's hash, computed once per operation: every table of the map hashes
-    /// with a clone of the map's hasher.
+    /// `hash` is the key's hash, computed once per operation with the map's one hasher, which
+    /// every table's stored hashes came from.
     fn look_again(
-        read: &ReadOnly<K, V, S>,
-        missed_in: Option<&ReadOnly<K, V, S>>,
+        read: &ReadOnly<K, V>,
+        missed_in: Option<&ReadOnly<K, V>>,
         hash: u64,
         key: &K,
         guard: &Guard<'_>,
@@ -112,12 +112,12 @@ where
     )]
     fn find_or_add_locked(
         &self,
-        state: &mut DirtyState<K, V, S>,
-        read: &ReadOnly<K, V, S>,
-        missed_in: Option<&ReadOnly<K, V, S>>,
+        state: &mut DirtyState<K, V>,
+        read: &ReadOnly<K, V>,
+        missed_in: Option<&ReadOnly<K, V>>,
         hash: u64,
         offered: Offered<K, V>,
-        deferred: &mut Deferred<K, V, S>,
+        deferred: &mut Deferred<K, V>,
         guard: &Guard<'_>,
     ) -> Found<K, V> {
         let key = offered.key(guard);
@@ -165,7 +165,7 @@ where
     ) -> Option<Unlinked<'g, 'r, V>> {
         let read = self.load_read(guard);
         // The key's one `Hash` call: the locked section below reuses it, so it runs no `Hash`.
-        let hash = read.m.hash(&key);
+        let hash = self.hasher.hash_one(&key);
         let offered = match read.m.find(hash, &key, guard) {
             Some(entry) => match entry.get(guard).try_swap(value, guard) {
                 Ok(previous) => {
@@ -210,7 +210,7 @@ where
         &'g self,
         hash: u64,
         offered: Offered<K, V>,
-        missed_in: Option<&ReadOnly<K, V, S>>,
+        missed_in: Option<&ReadOnly<K, V>>,
         guard: &'g Guard<'_>,
     ) -> LockedLoadOrStore<'g, V> {
         let mut deferred = Deferred::nothing();
@@ -292,7 +292,7 @@ where
         // clone (rust-lang/rust#47949).
         let read = self.load_read(guard);
         // The key's one `Hash` call on this path: the locked section reuses it.
-        let hash = read.m.hash(&key);
+        let hash = self.hasher.hash_one(&key);
         let offered = match read.m.find(hash, &key, guard) {
             Some(entry) => {
                 let entry = entry.get(guard);
@@ -553,7 +553,7 @@ where
                     // Every entry leaves the map; lock-free stores that still reach one through the
                     // old `read` land in a retired entry, which linearizes them before the clear.
                     deferred.dead_entries = SmallVec::from_vec(live_entries(read, &state, guard));
-                    let empty = ReadOnly::new(Table::with_hasher(self.hasher.clone()));
+                    let empty = ReadOnly::new(Table::new());
                     self.replace_read_locked(empty, &mut deferred);
                     // A table of pointers: the entries, with their keys, are retired above.
                     drop(state.dirty.take());
@@ -569,7 +569,7 @@ where
         self.with_guard(|guard| {
             let state = self.mu.lock();
             // When `dirty` exists it holds every present key; otherwise `read` does.
-            let present = |table: &Table<K, V, S>| {
+            let present = |table: &Table<K, V>| {
                 table
                     .entries()
                     .filter(|entry| entry.get(guard).load(guard).is_some())

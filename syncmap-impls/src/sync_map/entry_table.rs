@@ -13,7 +13,6 @@
 //! them, so every method that looks at a key takes the guard that keeps the entries alive.
 
 use std::borrow::Borrow;
-use std::hash::{BuildHasher, Hash};
 
 use hashbrown::HashTable;
 
@@ -40,26 +39,26 @@ fn stored_hash<K, V>(slot: &Slot<K, V>) -> u64 {
     slot.hash
 }
 
-/// A set of entries keyed by their keys, hashed by `S`. Cloning copies pointers and hashes.
-pub(super) struct EntryTable<K, V, S> {
+/// A set of entries keyed by their keys. Cloning copies pointers and hashes.
+///
+/// It holds no hasher: callers hash with the map's, once per operation, and growing reads the
+/// stored hashes. So a rebuild of `dirty` runs no user code at all, a hasher's `Clone` included.
+pub(super) struct EntryTable<K, V> {
     table: HashTable<Slot<K, V>>,
-    hasher: S,
 }
 
-impl<K, V, S: Clone> Clone for EntryTable<K, V, S> {
+impl<K, V> Clone for EntryTable<K, V> {
     fn clone(&self) -> Self {
         Self {
             table: self.table.clone(),
-            hasher: self.hasher.clone(),
         }
     }
 }
 
-impl<K, V, S> EntryTable<K, V, S> {
-    pub(super) fn with_hasher(hasher: S) -> Self {
+impl<K, V> EntryTable<K, V> {
+    pub(super) fn new() -> Self {
         Self {
             table: HashTable::new(),
-            hasher,
         }
     }
 
@@ -126,14 +125,5 @@ impl<K, V, S> EntryTable<K, V, S> {
         self.table
             .extract_if(move |slot| pred(slot.entry))
             .map(|slot| slot.entry)
-    }
-}
-
-impl<K, V, S: BuildHasher> EntryTable<K, V, S> {
-    /// The hash of `key`. Clones of one hasher give the same hash, so a hash may be used with
-    /// every table of the map.
-    #[inline(always)]
-    pub(super) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        self.hasher.hash_one(key)
     }
 }

@@ -167,21 +167,22 @@ use crate::DefaultHashBuilder;
 ///   no lock: each key at most once, every key present throughout, none never stored.
 pub struct SyncMap<K, V, S = DefaultHashBuilder> {
     /// The current `read` map; never null. Replaced by promotion and `clear`, then retired.
-    read: AtomicPtr<ReadOnly<K, V, S>>,
+    read: AtomicPtr<ReadOnly<K, V>>,
     /// `dirty` and `misses`, guarded by `mu`.
-    mu: Mutex<DirtyState<K, V, S>>,
-    /// Builds the hasher of every `dirty` this map creates.
+    mu: Mutex<DirtyState<K, V>>,
+    /// Hashes every key, once per operation; the tables keep only the stored hashes. Kept
+    /// outside `read`, so that a lookup hashes while it loads `read`, not after.
     hasher: S,
     counters: Counters,
     reclaimer: Reclaimer,
     /// The map owns `ReadOnly`s through `read` (for `Send`/`Sync` and drop checking).
-    _owns_read: PhantomData<Box<ReadOnly<K, V, S>>>,
+    _owns_read: PhantomData<Box<ReadOnly<K, V>>>,
 }
 
 /// What `mu` guards.
-struct DirtyState<K, V, S> {
+struct DirtyState<K, V> {
     /// The newest entries; when it exists it holds every key present in the map.
-    dirty: Option<Table<K, V, S>>,
+    dirty: Option<Table<K, V>>,
     /// Lookups that missed `read` since the last promotion.
     misses: usize,
     /// The entries the last rebuild of `dirty` expunged: at the next promotion, those still
@@ -205,7 +206,7 @@ impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
 }
 
 impl<K, V, S: Clone> SyncMap<K, V, S> {
-    /// An empty map whose `read` and `dirty` maps hash with clones of `hasher`.
+    /// An empty map that hashes its keys with `hasher`.
     ///
     /// ```
     /// use std::collections::hash_map::RandomState;
@@ -217,7 +218,7 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
     /// assert_eq!(map.load("key"), Some("value"));
     /// ```
     pub fn with_hasher(hasher: S) -> Self {
-        let read = ReadOnly::new(Table::with_hasher(hasher.clone()));
+        let read = ReadOnly::new(Table::new());
         Self {
             read: AtomicPtr::new(Box::into_raw(Box::new(read))),
             mu: Mutex::new(DirtyState {
@@ -236,7 +237,7 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
 impl<K, V, S> SyncMap<K, V, S> {
     /// The current `read` map, valid while `guard` lives.
     #[inline]
-    fn load_read<'g>(&'g self, guard: &'g Guard<'_>) -> &'g ReadOnly<K, V, S> {
+    fn load_read<'g>(&'g self, guard: &'g Guard<'_>) -> &'g ReadOnly<K, V> {
         let read = guard.protect(&self.read);
         // SAFETY: `read` is never null (set in `with_hasher`, replaced only by valid boxes), and
         // a replaced `read` is retired, not freed, so it outlives `guard`, which loaded it.
@@ -312,9 +313,9 @@ impl<K, V> Drop for OwnedEntry<K, V> {
 
 /// Every entry the map owns, each once: those of `dirty` and the expunged ones of `read` (which
 /// `dirty` lacks) when there is a `dirty`, else those of `read`. Only under `mu`.
-fn live_entries<K, V, S>(
-    read: &ReadOnly<K, V, S>,
-    state: &DirtyState<K, V, S>,
+fn live_entries<K, V>(
+    read: &ReadOnly<K, V>,
+    state: &DirtyState<K, V>,
     guard: &Guard<'_>,
 ) -> Vec<EntryPtr<K, V>> {
     match &state.dirty {
@@ -334,8 +335,8 @@ fn live_entries<K, V, S>(
 impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for SyncMap<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         /// The present entries of `read`, formatted as a map.
-        struct Present<'a, 'g, K, V, S>(&'a ReadOnly<K, V, S>, &'a Guard<'g>);
-        impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Present<'_, '_, K, V, S> {
+        struct Present<'a, 'g, K, V>(&'a ReadOnly<K, V>, &'a Guard<'g>);
+        impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Present<'_, '_, K, V> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let entries = self.0.m.entries().map(|entry| entry.get(self.1));
                 let present = entries.filter_map(|e| Some((e.key(), e.load(self.1)?)));

@@ -8,13 +8,13 @@ use super::new_keys::NewKeys;
 /// The shared table type of `read` and `dirty`: both point at the same entries, which own
 /// their keys and hashes. Growing it reads stored hashes and never runs a key's `Hash` (issue
 /// 14, point 2); cloning it copies pointers and never clones a key.
-pub(super) type Table<K, V, S> = EntryTable<K, V, S>;
+pub(super) type Table<K, V> = EntryTable<K, V>;
 
 /// The `read` map: its set of keys never changes once published (values change inside the
 /// entries), and it is replaced as a whole when `dirty` is promoted or the map is cleared.
 /// Dropping it frees only its table: the entries, and so the keys, are the map's.
-pub(super) struct ReadOnly<K, V, S> {
-    pub(super) m: Table<K, V, S>,
+pub(super) struct ReadOnly<K, V> {
+    pub(super) m: Table<K, V>,
     /// `true` if `dirty` holds a key that `m` does not. Go replaces the whole `readOnly` to set
     /// it; here it is an atomic flag set under `mu`, which lets `m` stay one allocation. Readers
     /// that still see `false` miss without locking, which linearizes them before the store that
@@ -25,8 +25,8 @@ pub(super) struct ReadOnly<K, V, S> {
     pub(super) new_keys: NewKeys,
 }
 
-impl<K, V, S> ReadOnly<K, V, S> {
-    pub(super) fn new(m: Table<K, V, S>) -> Self {
+impl<K, V> ReadOnly<K, V> {
+    pub(super) fn new(m: Table<K, V>) -> Self {
         Self {
             new_keys: NewKeys::for_read_of(m.len()),
             m,

@@ -18,9 +18,9 @@ use super::{DirtyState, SyncMap};
 /// `mu` is unlocked, because releasing runs user code (the `Drop` of a spare key; entries and
 /// old `read` maps are retired, and their keys and values dropped later by the reclaimer).
 #[must_use = "deferred objects must be released after unlocking"]
-pub(super) struct Deferred<K, V, S> {
+pub(super) struct Deferred<K, V> {
     /// A `read` map replaced by a promotion or a clear, to retire.
-    pub(super) old_read: Option<*mut ReadOnly<K, V, S>>,
+    pub(super) old_read: Option<*mut ReadOnly<K, V>>,
     /// A key the operation did not need (it was already in the map).
     pub(super) spare_key: Option<K>,
     /// Entries that left the map for good, to retire, with their keys. Inline when there is
@@ -28,7 +28,7 @@ pub(super) struct Deferred<K, V, S> {
     pub(super) dead_entries: SmallVec<[EntryPtr<K, V>; 1]>,
 }
 
-impl<K, V, S> Deferred<K, V, S> {
+impl<K, V> Deferred<K, V> {
     pub(super) fn nothing() -> Self {
         Self {
             old_read: None,
@@ -40,11 +40,7 @@ impl<K, V, S> Deferred<K, V, S> {
 
 impl<K, V, S> SyncMap<K, V, S> {
     /// Publishes `new` as `read`; the old one goes to `deferred`. Only under `mu`.
-    pub(super) fn replace_read_locked(
-        &self,
-        new: ReadOnly<K, V, S>,
-        deferred: &mut Deferred<K, V, S>,
-    ) {
+    pub(super) fn replace_read_locked(&self, new: ReadOnly<K, V>, deferred: &mut Deferred<K, V>) {
         let old = self
             .read
             .swap(Box::into_raw(Box::new(new)), Ordering::SeqCst);
@@ -53,7 +49,7 @@ impl<K, V, S> SyncMap<K, V, S> {
     }
 
     /// Releases what a locked section set aside. Call only after unlocking `mu`.
-    pub(super) fn release(&self, deferred: Deferred<K, V, S>, guard: &Guard<'_>) {
+    pub(super) fn release(&self, deferred: Deferred<K, V>, guard: &Guard<'_>) {
         let Deferred {
             old_read,
             spare_key,
@@ -77,8 +73,8 @@ impl<K, V, S> SyncMap<K, V, S> {
     /// Go's `missLocked`: counts a miss and promotes `dirty` once misses reach its length.
     pub(super) fn miss_locked(
         &self,
-        state: &mut DirtyState<K, V, S>,
-        deferred: &mut Deferred<K, V, S>,
+        state: &mut DirtyState<K, V>,
+        deferred: &mut Deferred<K, V>,
         guard: &Guard<'_>,
     ) {
         state.misses += 1;
@@ -92,8 +88,8 @@ impl<K, V, S> SyncMap<K, V, S> {
     /// m.dirty})`), leaving no `dirty` until the next new key.
     pub(super) fn promote_locked(
         &self,
-        state: &mut DirtyState<K, V, S>,
-        deferred: &mut Deferred<K, V, S>,
+        state: &mut DirtyState<K, V>,
+        deferred: &mut Deferred<K, V>,
         guard: &Guard<'_>,
     ) {
         state.misses = 0;
@@ -121,10 +117,10 @@ where
     /// entries and leaving them out. Returns `dirty`.
     pub(super) fn dirty_locked<'s>(
         &self,
-        state: &'s mut DirtyState<K, V, S>,
-        read: &ReadOnly<K, V, S>,
+        state: &'s mut DirtyState<K, V>,
+        read: &ReadOnly<K, V>,
         guard: &Guard<'_>,
-    ) -> &'s mut Table<K, V, S> {
+    ) -> &'s mut Table<K, V> {
         if state.dirty.is_none() {
             // Cloning the table copies entry pointers and stored hashes: no key is cloned or
             // hashed, so no user code runs.
@@ -146,10 +142,10 @@ where
     /// `m.dirty[key] = e`); otherwise the key is not needed and waits in `deferred`.
     pub(super) fn unexpunge_locked(
         &self,
-        state: &mut DirtyState<K, V, S>,
+        state: &mut DirtyState<K, V>,
         key: K,
         entry: EntryPtr<K, V>,
-        deferred: &mut Deferred<K, V, S>,
+        deferred: &mut Deferred<K, V>,
         guard: &Guard<'_>,
     ) {
         // Only `mu`'s holder changes an entry's expunged state, so it cannot change between this
@@ -175,10 +171,10 @@ where
     /// amended (Go: `if !read.amended { m.dirtyLocked(); m.read.Store(..amended: true) }`).
     pub(super) fn amend_locked<'s>(
         &self,
-        state: &'s mut DirtyState<K, V, S>,
-        read: &ReadOnly<K, V, S>,
+        state: &'s mut DirtyState<K, V>,
+        read: &ReadOnly<K, V>,
         guard: &Guard<'_>,
-    ) -> &'s mut Table<K, V, S> {
+    ) -> &'s mut Table<K, V> {
         if !read.amended() {
             self.dirty_locked(state, read, guard);
             read.set_amended_locked();
@@ -195,14 +191,14 @@ where
     /// lock-free miss would send a lookup of it to `dirty` (see the `new_keys` module). Returns
     /// the entry.
     ///
-    /// The offer becomes an entry only after `dirty` is built: building it clones the table,
-    /// and so the hasher, whose `Clone` is user code; if it panics, the offer still frees the
-    /// key and the value as it unwinds. The insert itself uses the stored hash and runs no user
-    /// code.
+    /// The offer becomes an entry only after `dirty` is built, so that nothing between the two
+    /// can strand it (building once cloned the hasher, user code that could panic; it now
+    /// copies pointers and hashes only). The insert itself uses the stored hash and runs no
+    /// user code.
     pub(super) fn add_new_key_locked(
         &self,
-        state: &mut DirtyState<K, V, S>,
-        read: &ReadOnly<K, V, S>,
+        state: &mut DirtyState<K, V>,
+        read: &ReadOnly<K, V>,
         hash: u64,
         offered: Offered<K, V>,
         guard: &Guard<'_>,
@@ -224,7 +220,7 @@ where
         hash: u64,
         key: &Q,
         remove: bool,
-        missed_in: &ReadOnly<K, V, S>,
+        missed_in: &ReadOnly<K, V>,
         guard: &'g Guard<'_>,
     ) -> Option<&'g Entry<K, V>>
     where

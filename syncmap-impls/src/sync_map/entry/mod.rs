@@ -49,12 +49,12 @@ struct Slot<V> {
     inline: bool,
 }
 
-/// The address `p` holds when the entry is expunged. Never dereferenced; a static can never share
-/// its address with a heap allocation.
-static EXPUNGED: u8 = 0;
-
+/// The address `p` holds when the entry is expunged: the last address, never dereferenced. No
+/// value slot can live there, since a `Slot` is at least one byte and no allocation ends past the
+/// end of the address space. A constant rather than a static's address, so that checking for it
+/// loads nothing (a static's address is loaded from the GOT in position-independent code).
 fn expunged<V>() -> *mut Slot<V> {
-    ptr::addr_of!(EXPUNGED).cast_mut().cast()
+    ptr::without_provenance_mut(usize::MAX)
 }
 
 fn boxed<V>(value: V) -> *mut Slot<V> {

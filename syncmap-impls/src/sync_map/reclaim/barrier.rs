@@ -7,39 +7,45 @@
 //! an ordinary `SeqCst` fence, which is correct everywhere and merely slower for readers.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering, compiler_fence, fence};
+use std::sync::atomic::{Ordering, compiler_fence, fence};
 
-/// Whether `membarrier` was registered for this process. Decided once, before the first map
-/// exists, so every reader and collector agrees on the strategy.
-static EXPEDITED: AtomicBool = AtomicBool::new(false);
+/// The fences of one process: asymmetric (`membarrier`) or symmetric (`SeqCst` fences). Each
+/// reclaimer keeps a copy beside the fields its readers load anyway, so a read tests a flag on a
+/// line it already holds instead of loading a static's address from the GOT and then the static.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Barrier {
+    expedited: bool,
+}
 
-/// Chooses the strategy; called by every new map, effective once per process.
-pub(super) fn detect() {
-    static DETECTED: OnceLock<()> = OnceLock::new();
-    DETECTED.get_or_init(|| {
-        if os::register() {
-            EXPEDITED.store(true, Ordering::SeqCst);
+impl Barrier {
+    /// Chooses the strategy, once per process, and returns it: whether `membarrier` was
+    /// registered. Every call returns the same (concurrent first calls wait for the one that
+    /// registers), so every reader and collector of every map agrees.
+    pub(super) fn detect() -> Self {
+        static EXPEDITED: OnceLock<bool> = OnceLock::new();
+        Self {
+            expedited: *EXPEDITED.get_or_init(os::register),
         }
-    });
-}
-
-/// The reader's half: orders the reader's announcement before its later loads.
-#[inline]
-pub(super) fn light() {
-    if EXPEDITED.load(Ordering::Relaxed) {
-        compiler_fence(Ordering::SeqCst);
-    } else {
-        fence(Ordering::SeqCst);
     }
-}
 
-/// The collector's half: after it returns, every reader's announcement made before it is
-/// visible, and every reader that announces after it sees what was unlinked before it.
-pub(super) fn heavy() {
-    if EXPEDITED.load(Ordering::Relaxed) {
-        os::membarrier();
-    } else {
-        fence(Ordering::SeqCst);
+    /// The reader's half: orders the reader's announcement before its later loads.
+    #[inline]
+    pub(super) fn light(self) {
+        if self.expedited {
+            compiler_fence(Ordering::SeqCst);
+        } else {
+            fence(Ordering::SeqCst);
+        }
+    }
+
+    /// The collector's half: after it returns, every reader's announcement made before it is
+    /// visible, and every reader that announces after it sees what was unlinked before it.
+    pub(super) fn heavy(self) {
+        if self.expedited {
+            os::membarrier();
+        } else {
+            fence(Ordering::SeqCst);
+        }
     }
 }
 

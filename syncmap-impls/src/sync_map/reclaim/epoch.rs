@@ -5,7 +5,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use super::super::planted;
-use super::barrier;
+use super::barrier::Barrier;
 use super::retired::Retired;
 use super::slots::{Claim, Slot, Slots};
 use super::thread_id;
@@ -17,6 +17,9 @@ pub(crate) struct Reclaimer {
     slots: Slots,
     /// Distinct for every reclaimer ever created, so a thread can cache its slot by it.
     id: u64,
+    /// The process's fences, read by every `enter` like `id` (the two share a cache line in
+    /// today's layout, which the compiler chooses).
+    barrier: Barrier,
 }
 
 /// Hands out reclaimer ids; never reused, so a stale cached slot can never match a new map.
@@ -56,11 +59,11 @@ impl Reclaimer {
     pub(crate) const COLLECT_AT: usize = 128;
 
     pub(crate) fn new() -> Self {
-        barrier::detect();
         Self {
             epoch: PaddedEpoch(AtomicU64::new(1)),
             slots: Slots::new(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            barrier: Barrier::detect(),
         }
     }
 
@@ -83,7 +86,7 @@ impl Reclaimer {
             // be ordered after everything this thread read under its previous guard, and only a
             // release store gives that edge (found by Miri; free on x86 and cheap elsewhere).
             slot.epoch.store(epoch, Ordering::Release);
-            barrier::light();
+            self.barrier.light();
         }
         Guard {
             reclaimer: self,
@@ -136,7 +139,7 @@ impl Reclaimer {
             .filter_map(Slot::try_claim)
             .collect();
         self.epoch.0.fetch_add(1, Ordering::SeqCst);
-        barrier::heavy();
+        self.barrier.heavy();
         let oldest = self
             .slots
             .min_active_epoch()
