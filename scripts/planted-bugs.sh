@@ -28,6 +28,7 @@ BUGS=(
   flight_skips_second_look
   flight_keeps_finished
   new_key_noted_late
+  small_index_skips_a_key
 )
 if [ "$#" -gt 0 ]; then BUGS=("$@"); fi
 

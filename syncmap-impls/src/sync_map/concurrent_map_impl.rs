@@ -58,7 +58,7 @@ where
     {
         let read = self.load_read(guard);
         let hash = self.hasher.hash_one(key);
-        match read.m.find(hash, key, guard) {
+        match read.find(hash, key, guard) {
             Some(entry) => Some(entry.get(guard)),
             // The new-key summary answers most misses of an amended `read` without `mu`.
             None if read.may_be_in_dirty(hash) => self.find_locked(hash, key, remove, read, guard),
@@ -80,7 +80,7 @@ where
     ) -> Option<EntryPtr<K, V>> {
         match missed_in {
             Some(missed_in) if std::ptr::eq(read, missed_in) => None,
-            _ => read.m.find(hash, key, guard),
+            _ => read.find(hash, key, guard),
         }
     }
 
@@ -166,7 +166,7 @@ where
         let read = self.load_read(guard);
         // The key's one `Hash` call: the locked section below reuses it, so it runs no `Hash`.
         let hash = self.hasher.hash_one(&key);
-        let offered = match read.m.find(hash, &key, guard) {
+        let offered = match read.find(hash, &key, guard) {
             Some(entry) => match entry.get(guard).try_swap(value, guard) {
                 Ok(previous) => {
                     // Dropped before returning: a panicking key `Drop` then unwinds through
@@ -293,7 +293,7 @@ where
         let read = self.load_read(guard);
         // The key's one `Hash` call on this path: the locked section reuses it.
         let hash = self.hasher.hash_one(&key);
-        let offered = match read.m.find(hash, &key, guard) {
+        let offered = match read.find(hash, &key, guard) {
             Some(entry) => {
                 let entry = entry.get(guard);
                 if let Some(found) = entry.load(guard) {

@@ -72,6 +72,11 @@ impl<K, V> EntryTable<K, V> {
         self.table.is_empty()
     }
 
+    /// The entries with their stored hashes, in table order.
+    pub(super) fn slots(&self) -> impl Iterator<Item = (u64, EntryPtr<K, V>)> + '_ {
+        self.table.iter().map(|slot| (slot.hash, slot.entry))
+    }
+
     /// The entries, in table order.
     pub(super) fn entries(&self) -> impl Iterator<Item = EntryPtr<K, V>> + '_ {
         self.table.iter().map(|slot| slot.entry)

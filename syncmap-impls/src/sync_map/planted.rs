@@ -13,6 +13,7 @@
 //! | `cas_on_absent_key` | `compare_and_swap` reports success on an absent key | Go's early `CompareAndSwap` |
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
 //! | `compare_and_delete_keeps_dirty_key` | a successful `compare_and_delete` leaves the key in `dirty` | Go 1.20 to 1.23 |
+//! | `small_index_skips_a_key` | the perfect-hash index of a small `read` leaves one of its keys out, which lookups then miss | an index built from a snapshot it does not match |
 //! | `new_key_noted_late` | a new key's bit in `read`'s new-key summary is set after `mu` is released, when the key is already visible | a filter updated after publication |
 //! | `nested_guard_withdraws` | a nested guard's end clears the thread's announcement while the outer guard still reads | a reclaimer that counts no nesting |
 //! | `collect_ignores_other_bags` | a collection frees only the collecting thread's bag | per-thread garbage stranded by idle and exited threads |
@@ -20,6 +21,11 @@
 // The reclaimer's bugs live in `reclaim/epoch.rs`, which loom builds replace with the stand-in of
 // `reclaim/model.rs`.
 #![cfg_attr(loom, allow(dead_code))]
+
+/// The small index of a `read` leaves out the first key of its table.
+pub(super) const fn small_index_skips_a_key() -> bool {
+    cfg!(syncmap_planted_bug = "small_index_skips_a_key")
+}
 
 /// The slow path skips its second look at `read` under `mu`.
 pub(super) const fn skip_second_read_check() -> bool {

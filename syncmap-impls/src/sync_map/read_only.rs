@@ -1,9 +1,14 @@
 //! Go's `readOnly`: the map that readers use without a lock.
 
+use std::borrow::Borrow;
+
 use super::sync::{AtomicBool, Ordering};
 
+use super::entry::EntryPtr;
 use super::entry_table::EntryTable;
 use super::new_keys::NewKeys;
+use super::reclaim::Guard;
+use super::small_index::SmallIndex;
 
 /// The shared table type of `read` and `dirty`: both point at the same entries, which own
 /// their keys and hashes. Growing it reads stored hashes and never runs a key's `Hash` (issue
@@ -23,14 +28,38 @@ pub(super) struct ReadOnly<K, V> {
     /// The hashes of the keys `dirty` gained since this `read` was published, which lets a
     /// miss in an amended `read` skip the lock (see the `new_keys` module).
     pub(super) new_keys: NewKeys,
+    /// The perfect-hash index of `m`'s keys when `m` is small (see the `small_index` module):
+    /// lookups use it instead of `m`.
+    small: Option<SmallIndex<K, V>>,
 }
 
 impl<K, V> ReadOnly<K, V> {
     pub(super) fn new(m: Table<K, V>) -> Self {
         Self {
             new_keys: NewKeys::for_read_of(m.len()),
+            small: SmallIndex::build(&m),
             m,
             amended: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether lookups use the small index.
+    #[cfg(test)]
+    pub(super) fn is_indexed(&self) -> bool {
+        self.small.is_some()
+    }
+
+    /// The entry of `key`, whose hash is `hash`, if this `read` has it; the entries are read
+    /// under `guard`. Through the small index where there is one, else the table.
+    #[inline(always)]
+    pub(super) fn find<Q>(&self, hash: u64, key: &Q, guard: &Guard<'_>) -> Option<EntryPtr<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        match &self.small {
+            Some(index) => index.find(hash, key, guard),
+            None => self.m.find(hash, key, guard),
         }
     }
 

@@ -238,7 +238,7 @@ where
             {
                 None
             } else {
-                read.m.find(hash, key, guard)
+                read.find(hash, key, guard)
             };
             match second_look {
                 Some(entry) => Some(entry),
@@ -274,7 +274,7 @@ where
         {
             let mut state = self.mu.lock();
             let read = self.load_read(guard);
-            if read.m.find(hash, key, guard).is_none()
+            if read.find(hash, key, guard).is_none()
                 && let Some(dirty) = state.dirty.as_mut()
                 && dirty
                     .find(hash, key, guard)

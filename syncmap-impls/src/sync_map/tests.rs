@@ -518,3 +518,33 @@ fn rebuilding_dirty_never_clones_the_hasher() {
     drop(map);
     assert_eq!(live.load(Ordering::SeqCst), 0);
 }
+
+/// A `read` of up to `MAX_KEYS` keys is looked up through its small index, a larger one
+/// through its table, and both find every key they hold and nothing else: present keys, absent
+/// keys, deleted keys (an entry without a value), and keys added to `dirty` since.
+#[test]
+fn small_and_large_reads_find_exactly_their_keys() {
+    use super::small_index::MAX_KEYS;
+    for n in 0..=(MAX_KEYS as u32 + 4) {
+        let keys: Vec<u32> = (0..n).map(|k| k * 7919).collect();
+        let map = promoted(&keys);
+        {
+            let guard = map.reclaimer.enter();
+            let read = map.load_read(&guard);
+            assert_eq!(read.is_indexed(), n as usize <= MAX_KEYS, "{n} keys");
+        }
+        for &k in &keys {
+            assert_eq!(map.load(&k), Some(k), "key {k} of {n}");
+        }
+        for absent in (0..n + 3).map(|k| k * 7919 + 1) {
+            assert_eq!(map.load(&absent), None, "absent key {absent} of {n}");
+        }
+        if let Some(&first) = keys.first() {
+            assert!(map.delete(&first));
+            assert_eq!(map.load(&first), None);
+        }
+        map.store(1, 1); // a new key: into dirty, found under the lock
+        assert_eq!(map.load(&1), Some(1));
+        map.check_invariants().unwrap();
+    }
+}
