@@ -496,7 +496,6 @@ where
                 && !planted::compare_and_delete_keeps_dirty_key()
                 && self
                     .load_read(guard)
-                    .m
                     .find::<K>(entry.hash(), entry.key(), guard)
                     .is_none()
             {
