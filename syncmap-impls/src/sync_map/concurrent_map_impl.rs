@@ -7,6 +7,7 @@
 
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
+use std::ops::DerefMut;
 
 use smallvec::SmallVec;
 use syncmap_core::{ConcurrentMap, LoadOrStore};
@@ -20,7 +21,7 @@ use super::reclaim::Guard;
 use super::slow_path::Deferred;
 use super::{DirtyState, SyncMap};
 
-/// What `find_or_add_locked` found under `mu`.
+/// What `lock_and_find_or_add` found under `mu`.
 enum Found<K, V> {
     /// The key has an entry (in `read`, revived if it was expunged, or in `dirty` only); the
     /// offered value comes back.
@@ -101,16 +102,41 @@ where
         result
     }
 
-    /// The locked lookup that `store`, `swap` and `load_or_store` share: looks for the offered
-    /// key in `read` again (unexpunging an entry found there) and then in `dirty`, and adds it
-    /// as a new entry if neither has it. When the entry exists, the offered key waits in
-    /// `deferred` to be dropped after unlocking, and the value comes back to be stored or
-    /// loaded against.
+    /// The locked lookup that `store`, `swap` and `load_or_store` share: takes `mu`, looks for
+    /// the offered key in `read` again (unexpunging an entry found there) and then in `dirty`,
+    /// and adds it as a new entry if neither has it. When the entry exists, the offered key
+    /// waits in `deferred` to be dropped after unlocking, and the value comes back to be stored
+    /// or loaded against. Returns the held lock and the `read` it looked in, for the caller to
+    /// finish its locked section with.
+    #[allow(
+        clippy::type_complexity,
+        reason = "the lock, the `read` and the finding: three things the caller uses apart"
+    )]
+    fn lock_and_find_or_add<'g>(
+        &'g self,
+        missed_in: Option<&ReadOnly<K, V>>,
+        hash: u64,
+        offered: Offered<K, V>,
+        deferred: &mut Deferred<K, V>,
+        guard: &'g Guard<'_>,
+    ) -> (
+        impl DerefMut<Target = DirtyState<K, V>> + 'g,
+        &'g ReadOnly<K, V>,
+        Found<K, V>,
+    ) {
+        let mut state = self.mu.lock();
+        let read = self.load_read(guard);
+        let found =
+            self.find_or_add_in(&mut state, read, missed_in, hash, offered, deferred, guard);
+        (state, read, found)
+    }
+
+    /// `lock_and_find_or_add` once `mu` is held.
     #[allow(
         clippy::too_many_arguments,
         reason = "one locked section's state, passed through"
     )]
-    fn find_or_add_locked(
+    fn find_or_add_in(
         &self,
         state: &mut DirtyState<K, V>,
         read: &ReadOnly<K, V>,
@@ -181,17 +207,8 @@ where
         let missed_in = offered.is_new_entry().then_some(read);
         let mut deferred = Deferred::nothing();
         let previous = {
-            let mut state = self.mu.lock();
-            let read = self.load_read(guard);
-            let found = self.find_or_add_locked(
-                &mut state,
-                read,
-                missed_in,
-                hash,
-                offered,
-                &mut deferred,
-                guard,
-            );
+            let (state, read, found) =
+                self.lock_and_find_or_add(missed_in, hash, offered, &mut deferred, guard);
             match found {
                 Found::Existing { entry, value, .. } => entry.get(guard).swap_locked(value, guard),
                 Found::Added(_) => {
@@ -215,17 +232,8 @@ where
     ) -> LockedLoadOrStore<'g, V> {
         let mut deferred = Deferred::nothing();
         let outcome = {
-            let mut state = self.mu.lock();
-            let read = self.load_read(guard);
-            let found = self.find_or_add_locked(
-                &mut state,
-                read,
-                missed_in,
-                hash,
-                offered,
-                &mut deferred,
-                guard,
-            );
+            let (mut state, read, found) =
+                self.lock_and_find_or_add(missed_in, hash, offered, &mut deferred, guard);
             let (entry, in_dirty_only, value) = match found {
                 Found::Existing {
                     entry,
