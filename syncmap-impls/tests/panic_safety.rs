@@ -109,8 +109,11 @@ fn panics_leave_the_map_consistent<M, F>(
         );
     }
     panic::set_hook(previous_hook);
-    // Under Miri the run is a few dozen calls, where a tenth is within chance of missing.
-    let enough = if cfg!(miri) { 0 } else { calls / 10 };
+    // The check is that the armed sites are reached at all, not a rate. About 11 % of calls
+    // panic (six runs of each map: 10.3 % to 12.4 %), so the old bound of a tenth failed CI once
+    // (RwLockMap, 797 of 8000); a twentieth is far below any rate seen. Under Miri the run is a
+    // few dozen calls, where even that is within chance of missing.
+    let enough = if cfg!(miri) { 0 } else { calls / 20 };
     assert!(
         caught > enough,
         "{name}: only {caught} of {calls} calls panicked"
