@@ -29,6 +29,7 @@ BUGS=(
   flight_keeps_finished
   new_key_noted_late
   small_index_skips_a_key
+  first_value_dropped_early
 )
 if [ "$#" -gt 0 ]; then BUGS=("$@"); fi
 

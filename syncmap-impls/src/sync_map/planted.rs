@@ -14,6 +14,7 @@
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
 //! | `compare_and_delete_keeps_dirty_key` | a successful `compare_and_delete` leaves the key in `dirty` | Go 1.20 to 1.23 |
 //! | `small_index_skips_a_key` | the perfect-hash index of a small `read` leaves one of its keys out, which lookups then miss | an index built from a snapshot it does not match |
+//! | `first_value_dropped_early` | a deleted or replaced first value gives its share of the entry up at its unlink even when `V` has drop glue, dropping it under its readers | a reclamation shortcut taken for every type |
 //! | `new_key_noted_late` | a new key's bit in `read`'s new-key summary is set after `mu` is released, when the key is already visible | a filter updated after publication |
 //! | `nested_guard_withdraws` | a nested guard's end clears the thread's announcement while the outer guard still reads | a reclaimer that counts no nesting |
 //! | `collect_ignores_other_bags` | a collection frees only the collecting thread's bag | per-thread garbage stranded by idle and exited threads |
@@ -39,6 +40,13 @@ pub(super) const fn promotion_is_due(misses: usize, dirty_len: usize) -> bool {
     } else {
         misses >= dirty_len
     }
+}
+
+/// Whether an entry's first value, just unlinked, gives up its share of the entry at once
+/// rather than through the reclaimer: right only when `V` has no drop glue. The planted bug
+/// does it for every `V`, dropping a value that readers may still hold.
+pub(super) const fn first_value_released_at_once<V>() -> bool {
+    cfg!(syncmap_planted_bug = "first_value_dropped_early") || !std::mem::needs_drop::<V>()
 }
 
 /// A rebuilt `dirty` does not expunge deleted entries.

@@ -3,7 +3,7 @@
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use syncmap_core::{ConcurrentMap, LoadOrStore};
 
@@ -358,6 +358,61 @@ fn deleted_values_are_dropped_while_the_map_lives_and_all_at_its_drop() {
     );
     drop(map);
     assert_eq!(live.load(Ordering::SeqCst), 0);
+}
+
+/// A value that marks itself dropped, so that a reader can tell whether the value it holds was
+/// dropped under it (an atomic, so the reader's load after the drop is really made).
+struct Canary(AtomicBool);
+
+impl Drop for Canary {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_deleted_first_value_with_drop_glue_outlives_its_readers() {
+    let map = SyncMap::new();
+    map.store(1, Canary(AtomicBool::new(true))); // the entry's first value, inside its allocation
+    // A miss that reaches len(dirty) = 1 promotes: the key is then in `read`, and the delete
+    // below unlinks its value without the lock.
+    map.load_with(&1, |_| ());
+    assert!(!stats(&map).amended);
+    let alive_after_delete = map.load_with(&1, |held| {
+        assert!(map.delete(&1));
+        held.0.load(Ordering::SeqCst)
+    });
+    assert_eq!(
+        alive_after_delete,
+        Some(true),
+        "the deleted value was dropped while a reader held it"
+    );
+}
+
+#[test]
+fn a_deleted_first_value_without_drop_glue_gives_up_its_share_at_once() {
+    // `u64` has no drop glue: the delete gives the first value's share of the entry up at once
+    // (no retirement), and the entry, freed later, still frees the allocation exactly once.
+    // Miri checks the allocation's life; this checks the values read meanwhile.
+    let map = SyncMap::new();
+    for k in 0..64_u64 {
+        map.store(k, k);
+    }
+    map.range(|_, _| true);
+    for k in 0..64 {
+        let seen = map.load_with(&k, |held| {
+            assert!(map.delete(&k));
+            *held
+        });
+        assert_eq!(seen, Some(k), "a reader's value changed under it");
+    }
+    for k in 0..64 {
+        map.store(k, k + 1); // new entries: the old ones are expunged, then dropped
+    }
+    map.range(|_, _| true);
+    for k in 0..64 {
+        assert_eq!(map.load(&k), Some(k + 1));
+    }
 }
 
 /// The oracle the stress and model-checking tests rely on: each invariant it checks, broken on
