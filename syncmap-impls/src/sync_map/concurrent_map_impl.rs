@@ -46,7 +46,7 @@ enum LockedLoadOrStore<'g, V> {
 impl<K, V, S> SyncMap<K, V, S>
 where
     K: Hash + Eq,
-    S: BuildHasher + Clone,
+    S: BuildHasher,
 {
     /// Looks `key` up in `read` and, when `read` is amended, under the lock. Always inlined:
     /// left to LLVM, the stored-hash table's lookup made it a call on every read (perf: a
@@ -372,7 +372,7 @@ where
 impl<K, V, S> ConcurrentMap<K, V> for SyncMap<K, V, S>
 where
     K: Hash + Eq,
-    S: BuildHasher + Clone,
+    S: BuildHasher,
 {
     #[inline]
     fn load_with<Q, R, F>(&self, key: &Q, f: F) -> Option<R>
@@ -593,7 +593,7 @@ where
 impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
 where
     K: Hash + Eq,
-    S: BuildHasher + Clone + Default,
+    S: BuildHasher + Default,
 {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let map = Self::default();

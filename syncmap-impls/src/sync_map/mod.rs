@@ -211,7 +211,7 @@ impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
     }
 }
 
-impl<K, V, S: Clone> SyncMap<K, V, S> {
+impl<K, V, S> SyncMap<K, V, S> {
     /// An empty map that hashes its keys with `hasher`.
     ///
     /// ```
@@ -274,7 +274,7 @@ impl<K, V, S> SyncMap<K, V, S> {
     }
 }
 
-impl<K, V, S: Default + Clone> Default for SyncMap<K, V, S> {
+impl<K, V, S: Default> Default for SyncMap<K, V, S> {
     fn default() -> Self {
         Self::with_hasher(S::default())
     }

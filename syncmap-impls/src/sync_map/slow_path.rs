@@ -111,7 +111,7 @@ impl<K, V, S> SyncMap<K, V, S> {
 impl<K, V, S> SyncMap<K, V, S>
 where
     K: Hash + Eq,
-    S: BuildHasher + Clone,
+    S: BuildHasher,
 {
     /// Go's `dirtyLocked`: when there is no `dirty`, builds one from `read`, expunging deleted
     /// entries and leaving them out. Returns `dirty`.
