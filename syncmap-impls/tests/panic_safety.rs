@@ -16,6 +16,7 @@ use std::panic::{self, AssertUnwindSafe};
 use support::instrumented::{
     Action, DELIBERATE, EVERY_CALL, Key, Model, SITES, Site, Value, apply_model, arm, contents,
     disarm, double_drops, draw, every_pair, fill_every_state, forget_live, live, make_call,
+    panic_message, quiet_deliberate_panics,
 };
 use support::rng::{Rng, seed};
 use support::scaled;
@@ -37,15 +38,7 @@ fn panics_leave_the_map_consistent<M, F>(
     let seed = seed();
     let mut rng = Rng::new(seed, 0);
     let (mut caught, mut calls) = (0, 0);
-    let previous_hook = panic::take_hook();
-    // Deliberate panics are expected by the thousand; keep the output readable.
-    panic::set_hook(Box::new(|info| {
-        let deliberate = info.payload().downcast_ref::<&str>() == Some(&DELIBERATE)
-            || info.payload().downcast_ref::<String>().map(String::as_str) == Some(DELIBERATE);
-        if !deliberate {
-            eprintln!("{info}");
-        }
-    }));
+    quiet_deliberate_panics();
     for case in 0..scaled(200, 2) {
         let map = new_map();
         let mut model = Model::new();
@@ -68,12 +61,8 @@ fn panics_leave_the_map_consistent<M, F>(
                     );
                 }
                 Err(payload) => {
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .copied()
-                        .or(payload.downcast_ref::<String>().map(String::as_str));
                     assert_eq!(
-                        message,
+                        panic_message(&*payload),
                         Some(DELIBERATE),
                         "{name}: case {case}, {call:?} with {site:?} armed: the map panicked on \
                          its own (SYNCMAP_TEST_SEED={seed})"
@@ -108,7 +97,6 @@ fn panics_leave_the_map_consistent<M, F>(
             "{name}: case {case}: instances leaked, double drops (SYNCMAP_TEST_SEED={seed})"
         );
     }
-    panic::set_hook(previous_hook);
     // The check is that the armed sites are reached at all, not a rate. About 11 % of calls
     // panic (six runs of each map: 10.3 % to 12.4 %), so the old bound of a tenth failed CI once
     // (RwLockMap, 797 of 8000); a twentieth is far below any rate seen. Under Miri the run is a
@@ -219,8 +207,7 @@ where
     M: ConcurrentMap<Key, Value>,
     F: Fn() -> M,
 {
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
+    quiet_deliberate_panics();
     let mut leaks = Vec::new();
     for (call, site) in every_pair(sites, scaled(1, 3)) {
         for left in 0..scaled(4, 1) as u32 {
@@ -240,7 +227,6 @@ where
             }
         }
     }
-    panic::set_hook(previous_hook);
     assert!(
         leaks.is_empty() && double_drops() == 0,
         "{name}: instances left alive after the map was dropped, {} double drops:\n{}",
@@ -336,14 +322,7 @@ where
     M: ConcurrentMap<Key, Value>,
     F: Fn() -> M,
 {
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(|info| {
-        let deliberate = info.payload().downcast_ref::<&str>() == Some(&DELIBERATE)
-            || info.payload().downcast_ref::<String>().map(String::as_str) == Some(DELIBERATE);
-        if !deliberate {
-            eprintln!("{info}");
-        }
-    }));
+    quiet_deliberate_panics();
     let keys = scaled(120, 16) as u32;
     let mut panicked = 0;
     for after in 0..4 {
@@ -401,7 +380,6 @@ where
             "{name}: with Hash armed at call #{after}: instances leaked, double drops"
         );
     }
-    panic::set_hook(previous_hook);
     assert!(panicked > 0, "{name}: no store panicked");
 }
 

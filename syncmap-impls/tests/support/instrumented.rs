@@ -39,6 +39,30 @@ pub(crate) const SITES: [Site; 8] = [
 
 pub(crate) const DELIBERATE: &str = "panic_safety: deliberate panic";
 
+/// The message of a panic's payload, if it is a string.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+/// Keeps the deliberate panics, expected by the thousand, out of the test output; any other
+/// panic is still printed by the default hook. Installed once per test binary and never
+/// removed: the hook is global, and tests running in parallel that each set it and restored
+/// "their" previous one could restore each other's.
+pub(crate) fn quiet_deliberate_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if panic_message(info.payload()) != Some(DELIBERATE) {
+                default(info);
+            }
+        }));
+    });
+}
+
 /// What an armed site does when its countdown runs out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Action {
