@@ -1,5 +1,6 @@
 //! The epoch reclaimer of ordinary builds; the parent module explains the scheme.
 
+use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -20,6 +21,15 @@ pub(crate) struct Reclaimer {
     /// The process's fences, read by every `enter` like `id` (the two share a cache line in
     /// today's layout, which the compiler chooses).
     barrier: Barrier,
+}
+
+std::thread_local! {
+    /// The vector a collection moves the objects it frees into, kept by each thread between its
+    /// collections. Allocated afresh, it grew to about 3 KiB (128 retirements) at every
+    /// collection, and a request that large makes glibc's `malloc` consolidate its fast bins
+    /// first, walking every small chunk freed since: callgrind on the Exchange mix (1 thread,
+    /// 450,000 operations) put `malloc_consolidate` at a fifth of all last-level cache misses.
+    static READY_BUFFER: Cell<Vec<Retired>> = const { Cell::new(Vec::new()) };
 }
 
 /// Hands out reclaimer ids; never reused, so a stale cached slot can never match a new map.
@@ -147,7 +157,7 @@ impl Reclaimer {
         // An owner inside a guard may be pushing: its bag waits for a later collection, by this
         // thread or another. Dropping those claims now lets it push without waiting for us.
         claims.retain(|claim| claim.slot().epoch.load(Ordering::SeqCst) == 0);
-        let mut ready = Vec::new();
+        let mut ready = READY_BUFFER.try_with(Cell::take).unwrap_or_default();
         let mut left = 0;
         for claim in &mut claims {
             let before =
@@ -168,8 +178,12 @@ impl Reclaimer {
         // bounded amount instead of making every operation pay for a collection.
         slot.collect_at
             .store(left.max(Self::COLLECT_AT), Ordering::Relaxed);
-        // Freeing runs `Drop` of values and keys, user code that may use the map again.
-        drop(ready);
+        // Freeing runs `Drop` of values and keys, user code that may use the map again (a
+        // collection it starts finds the buffer taken and uses a fresh one). `clear` sets the
+        // length to 0 before dropping, so a panicking `Drop` still drops the rest exactly once.
+        ready.clear();
+        // Fails only while the thread's locals are being destroyed; the buffer is then freed.
+        let _ = READY_BUFFER.try_with(|buffer| buffer.set(ready));
     }
 }
 
