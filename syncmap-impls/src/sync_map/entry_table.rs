@@ -2,9 +2,9 @@
 //!
 //! Each slot holds an entry pointer and its key's hash; the key lives in the entry. So:
 //!
-//! - **rebuilding `dirty` copies the table**, 16 bytes a slot, and never clones a key (before,
-//!   every rebuild cloned every key of `read`, an allocation per `String` key, and `SyncMap`
-//!   needed `K: Clone`);
+//! - **rebuilding `dirty` copies slots**, 16 bytes each, with their stored hashes, and never
+//!   clones or hashes a key (before, every rebuild cloned every key of `read`, an allocation per
+//!   `String` key, and `SyncMap` needed `K: Clone`);
 //! - **growing never runs user code or touches an entry**: it reads the stored hashes;
 //! - **a lookup compares the stored hash first**, then the key in the entry, which it reads
 //!   next anyway for the value.
@@ -39,7 +39,7 @@ fn stored_hash<K, V>(slot: &Slot<K, V>) -> u64 {
     slot.hash
 }
 
-/// A set of entries keyed by their keys. Cloning copies pointers and hashes.
+/// A set of entries keyed by their keys.
 ///
 /// It holds no hasher: callers hash with the map's, once per operation, and growing reads the
 /// stored hashes. So a rebuild of `dirty` runs no user code at all, a hasher's `Clone` included.
@@ -47,18 +47,17 @@ pub(super) struct EntryTable<K, V> {
     table: HashTable<Slot<K, V>>,
 }
 
-impl<K, V> Clone for EntryTable<K, V> {
-    fn clone(&self) -> Self {
-        Self {
-            table: self.table.clone(),
-        }
-    }
-}
-
 impl<K, V> EntryTable<K, V> {
     pub(super) fn new() -> Self {
         Self {
             table: HashTable::new(),
+        }
+    }
+
+    /// An empty table with room for `capacity` entries before it grows.
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            table: HashTable::with_capacity(capacity),
         }
     }
 
@@ -99,7 +98,12 @@ impl<K, V> EntryTable<K, V> {
     /// Adds `entry`, whose key the caller found absent. Runs no user code, growth included.
     #[inline]
     pub(super) fn insert_unique(&mut self, entry: EntryPtr<K, V>, guard: &Guard<'_>) {
-        let hash = entry.get(guard).hash();
+        self.insert_unique_hashed(entry.get(guard).hash(), entry);
+    }
+
+    /// [`insert_unique`](Self::insert_unique) of an entry whose stored hash is `hash`.
+    #[inline]
+    pub(super) fn insert_unique_hashed(&mut self, hash: u64, entry: EntryPtr<K, V>) {
         self.table
             .insert_unique(hash, Slot { hash, entry }, stored_hash);
     }
@@ -120,15 +124,5 @@ impl<K, V> EntryTable<K, V> {
         });
         let (slot, _) = found.ok()?.remove();
         Some(slot.entry)
-    }
-
-    /// Removes and yields the entries for which `pred` returns `true`; runs no key code.
-    pub(super) fn extract_if<F>(&mut self, mut pred: F) -> impl Iterator<Item = EntryPtr<K, V>>
-    where
-        F: FnMut(EntryPtr<K, V>) -> bool,
-    {
-        self.table
-            .extract_if(move |slot| pred(slot.entry))
-            .map(|slot| slot.entry)
     }
 }

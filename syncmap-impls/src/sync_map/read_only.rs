@@ -12,7 +12,7 @@ use super::small_index::SmallIndex;
 
 /// The shared table type of `read` and `dirty`: both point at the same entries, which own
 /// their keys and hashes. Growing it reads stored hashes and never runs a key's `Hash` (issue
-/// 14, point 2); cloning it copies pointers and never clones a key.
+/// 14, point 2); rebuilding `dirty` from it copies pointers and never clones a key.
 pub(super) type Table<K, V> = EntryTable<K, V>;
 
 /// The `read` map: its set of keys never changes once published (values change inside the

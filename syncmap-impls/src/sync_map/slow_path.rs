@@ -122,19 +122,36 @@ where
         guard: &Guard<'_>,
     ) -> &'s mut Table<K, V> {
         if state.dirty.is_none() {
-            // Cloning the table copies entry pointers and stored hashes: no key is cloned or
-            // hashed, so no user code runs.
-            let mut dirty = read.m.clone();
-            if !planted::rebuild_without_expunge() {
-                // `extract_if` runs no user code; the entries it removes, still in `read`, are
-                // remembered for the next promotion, which retires them with their keys.
-                let expunged = dirty.extract_if(|entry| entry.get(guard).try_expunge_locked());
-                state.expunged.extend(expunged);
-            }
+            state.dirty = Some(Self::rebuild_dirty(read, &mut state.expunged, guard));
             self.counters.count_dirty_rebuild();
-            state.dirty = Some(dirty);
         }
         state.dirty.as_mut().expect("just built")
+    }
+
+    /// A new `dirty`: the entries of `read` that are not deleted. Deleted ones are expunged and
+    /// go to `expunged`, still in `read`, for the next promotion to retire with their keys.
+    ///
+    /// The table is built by inserting the kept entries with their stored hashes (no key is
+    /// cloned or hashed: no user code runs), sized for as many entries as `read` holds, deleted
+    /// ones included: `dirty` gains about that many new keys before misses promote it. Cloning
+    /// `read`'s table and then removing the expunged entries, as before, left a tombstone for
+    /// each, so that the new keys soon made the table rehash, often into twice the buckets; in
+    /// the Exchange mix the clone and those rehashes took more cache misses than the walk
+    /// itself.
+    fn rebuild_dirty(
+        read: &ReadOnly<K, V>,
+        expunged: &mut Vec<EntryPtr<K, V>>,
+        guard: &Guard<'_>,
+    ) -> Table<K, V> {
+        let mut dirty = Table::with_capacity(read.m.len());
+        for (hash, entry) in read.m.slots() {
+            if !planted::rebuild_without_expunge() && entry.get(guard).try_expunge_locked() {
+                expunged.push(entry);
+            } else {
+                dirty.insert_unique_hashed(hash, entry);
+            }
+        }
+        dirty
     }
 
     /// Under `mu`, before storing into `entry`, found in `read` under `key`: if the entry is
