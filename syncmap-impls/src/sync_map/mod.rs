@@ -7,6 +7,7 @@ mod entry_table;
 mod new_keys;
 mod offered;
 mod planted;
+mod prefetch;
 mod read_only;
 mod reclaim;
 mod slow_path;

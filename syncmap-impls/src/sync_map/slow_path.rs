@@ -8,11 +8,11 @@ use smallvec::SmallVec;
 
 use super::entry::{Entry, EntryPtr};
 use super::offered::Offered;
-use super::planted;
 use super::read_only::{ReadOnly, Table};
 use super::reclaim::Guard;
 use super::sync::Ordering;
 use super::{DirtyState, SyncMap};
+use super::{planted, prefetch};
 
 /// What a locked section unlinked or set aside; released by [`SyncMap::release`] only after
 /// `mu` is unlocked, because releasing runs user code (the `Drop` of a spare key; entries and
@@ -108,15 +108,6 @@ impl<K, V, S> SyncMap<K, V, S> {
     }
 }
 
-/// How many entries ahead of the one it expunges or keeps a rebuild of `dirty` prefetches.
-///
-/// Measured on 200,000 entries, half of them deleted, on the 2-core AMD EPYC development
-/// machine, milliseconds per rebuild: no prefetch 7.3-8.5; 8: 5.5; 12: 4.7-5.0; 16: 4.9-5.1;
-/// 24: 7.2-8.5; 32: 8.0-9.7 (further ahead, the prefetches outnumber the loads the core can
-/// keep in flight, and slow the walk down). The promotion's check of the expunged entries,
-/// plain loads that the core already overlaps, gained nothing from it.
-const REBUILD_PREFETCH_DISTANCE: usize = 12;
-
 impl<K, V, S> SyncMap<K, V, S>
 where
     K: Hash + Eq,
@@ -156,7 +147,7 @@ where
         // The entries lie at random addresses, and the compare-and-swap that expunges a deleted
         // one waits for every earlier load: without a prefetch, each entry cost a full cache
         // miss in turn (about 40 ns each at 200,000 entries).
-        let mut ahead = read.m.entries().skip(REBUILD_PREFETCH_DISTANCE);
+        let mut ahead = read.m.entries().skip(prefetch::DISTANCE);
         for (hash, entry) in read.m.slots() {
             if let Some(later) = ahead.next() {
                 later.prefetch();

@@ -42,9 +42,9 @@ use std::mem::{self, ManuallyDrop, offset_of};
 use std::ptr::{self, NonNull};
 
 use super::{Entry, Slot, expunged};
-use crate::sync_map::planted;
 use crate::sync_map::reclaim::Guard;
 use crate::sync_map::sync::{AtomicPtr, AtomicU64, Ordering};
+use crate::sync_map::{planted, prefetch};
 
 /// The first value's slot inside `entry`'s allocation. Derived from the allocation's own
 /// pointer, so it can find its way back to the allocation when it is reclaimed.
@@ -220,18 +220,10 @@ impl<K, V> EntryPtr<K, V> {
         unsafe { self.0.as_ref() }
     }
 
-    /// Asks the processor to start loading the entry into the cache, without waiting for it
-    /// and without reading it (a prefetch never faults, whatever the address). A no-op where
-    /// there is no prefetch instruction, and under Miri.
+    /// Starts loading the entry into the cache (see the `prefetch` module).
     #[inline]
     pub(in crate::sync_map) fn prefetch(self) {
-        #[cfg(all(target_arch = "x86_64", not(miri)))]
-        {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            // SAFETY: a prefetch is a hint: it reads nothing the program can observe and cannot
-            // fault, so any address is sound; SSE, which it needs, is part of x86_64.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.0.as_ptr().cast()) };
-        }
+        prefetch::prefetch(self.0.as_ptr());
     }
 
     /// Takes the key and the value back out of an entry that was never published, freeing the

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use super::super::planted;
+use super::super::{planted, prefetch};
 use super::barrier::Barrier;
 use super::retired::Retired;
 use super::slots::{Claim, Slot, Slots};
@@ -179,9 +179,16 @@ impl Reclaimer {
         slot.collect_at
             .store(left.max(Self::COLLECT_AT), Ordering::Relaxed);
         // Freeing runs `Drop` of values and keys, user code that may use the map again (a
-        // collection it starts finds the buffer taken and uses a fresh one). `clear` sets the
-        // length to 0 before dropping, so a panicking `Drop` still drops the rest exactly once.
-        ready.clear();
+        // collection it starts finds the buffer taken and uses a fresh one). If one panics, the
+        // rest are dropped with `ready` as it unwinds. From the end, each free with a later one
+        // on its way into the cache: the objects lie at random addresses, and freeing an entry
+        // gives up a share with an atomic read-modify-write that waits for every earlier load.
+        while let Some(retired) = ready.pop() {
+            if let Some(later) = ready.len().checked_sub(prefetch::DISTANCE) {
+                ready[later].prefetch();
+            }
+            drop(retired);
+        }
         // Fails only while the thread's locals are being destroyed; the buffer is then freed.
         let _ = READY_BUFFER.try_with(|buffer| buffer.set(ready));
     }
