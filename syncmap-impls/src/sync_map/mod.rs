@@ -291,19 +291,24 @@ impl<K, V, S> Drop for SyncMap<K, V, S> {
         let read = unsafe { Box::from_raw(read) };
         let guard = self.reclaimer.enter();
         let mut state = self.mu.lock();
-        let entries: Vec<OwnedEntry<K, V>> = live_entries(&read, &state, &guard)
+        let mut entries: Vec<OwnedEntry<K, V>> = live_entries(&read, &state, &guard)
             .into_iter()
             .map(OwnedEntry)
             .collect();
         let dirty = state.dirty.take();
         drop(state);
         drop(guard);
-        // The tables hold pointers only. A vector keeps dropping its other elements when one
-        // element's `Drop` (a key's or a value's) panics, where a loop or a hash table would
-        // stop and leak the rest.
+        // The tables hold pointers only. Entries are freed from the end of a vector, each with a
+        // later one on its way into the cache (see the `prefetch` module); if one's `Drop` (a
+        // key's or a value's) panics, the vector, unwinding, still frees the rest.
         drop(dirty);
         drop(read);
-        drop(entries);
+        while let Some(entry) = entries.pop() {
+            if let Some(later) = entries.len().checked_sub(prefetch::DISTANCE) {
+                entries[later].0.prefetch();
+            }
+            drop(entry);
+        }
     }
 }
 
