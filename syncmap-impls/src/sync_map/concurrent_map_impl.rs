@@ -442,7 +442,7 @@ where
             let Some(entry) = self.find(key, true, guard) else {
                 return false;
             };
-            // The unlinked value, if any, is retired as the temporary drops.
+            // The unlinked value, if any, is reclaimed as the temporary drops.
             entry.delete(guard).is_some()
         })
     }
@@ -494,7 +494,7 @@ where
             let Some(entry) = self.find(key, false, guard) else {
                 return false;
             };
-            // The unlinked value, if any, is retired as the temporary drops.
+            // The unlinked value, if any, is reclaimed as the temporary drops.
             let deleted = entry.try_compare_and_delete(old, guard).is_some();
             // Go 1.20 to 1.23 leave a key found only in `dirty` there after a successful
             // compare-and-delete, so `dirty` grows without bound under store + compare-and-delete

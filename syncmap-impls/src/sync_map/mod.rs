@@ -303,12 +303,7 @@ impl<K, V, S> Drop for SyncMap<K, V, S> {
         // key's or a value's) panics, the vector, unwinding, still frees the rest.
         drop(dirty);
         drop(read);
-        while let Some(entry) = entries.pop() {
-            if let Some(later) = entries.len().checked_sub(prefetch::DISTANCE) {
-                entries[later].0.prefetch();
-            }
-            drop(entry);
-        }
+        prefetch::drop_from_back(&mut entries, |entry| entry.0.address());
     }
 }
 

@@ -133,11 +133,11 @@ where
     ///
     /// The table is built by inserting the kept entries with their stored hashes (no key is
     /// cloned or hashed: no user code runs), sized for as many entries as `read` holds, deleted
-    /// ones included: `dirty` gains about that many new keys before misses promote it. Cloning
-    /// `read`'s table and then removing the expunged entries, as before, left a tombstone for
-    /// each, so that the new keys soon made the table rehash, often into twice the buckets; in
-    /// the Exchange mix the clone and those rehashes took more cache misses than the walk
-    /// itself.
+    /// ones included, which leaves room for new keys (in the Exchange mix, `dirty` gains about
+    /// that many before misses promote it). Cloning `read`'s table and then removing the
+    /// expunged entries, as before, left a tombstone for most of them, so that new keys soon made
+    /// the table rehash, often into twice the buckets; in the Exchange mix the clone and those
+    /// rehashes took more cache misses than the walk itself.
     fn rebuild_dirty(
         read: &ReadOnly<K, V>,
         expunged: &mut Vec<EntryPtr<K, V>>,

@@ -391,9 +391,10 @@ fn a_deleted_first_value_with_drop_glue_outlives_its_readers() {
 
 #[test]
 fn a_deleted_first_value_without_drop_glue_gives_up_its_share_at_once() {
-    // `u64` has no drop glue: the delete gives the first value's share of the entry up at once
-    // (no retirement), and the entry, freed later, still frees the allocation exactly once.
-    // Miri checks the allocation's life; this checks the values read meanwhile.
+    // `u64` has no drop glue: each delete below gives the first value's share of its entry up at
+    // once (no retirement). The entries are then expunged by a rebuild and retired by a
+    // promotion, and each allocation must still be freed exactly once, after its readers: Miri
+    // checks the allocations' lives, this test the values read meanwhile and the path taken.
     let map = SyncMap::new();
     for k in 0..64_u64 {
         map.store(k, k);
@@ -406,13 +407,22 @@ fn a_deleted_first_value_without_drop_glue_gives_up_its_share_at_once() {
         });
         assert_eq!(seen, Some(k), "a reader's value changed under it");
     }
+    let before = stats(&map);
+    map.store(64, 64); // a new key: the rebuild of `dirty` expunges the 64 deleted entries
+    assert_eq!(stats(&map).expunged, 64);
+    map.range(|_, _| true); // the promotion retires them with their keys
+    let after = stats(&map);
+    assert_eq!(after.dirty_rebuilds, before.dirty_rebuilds + 1);
+    assert_eq!(after.promotions, before.promotions + 1);
+    assert_eq!((after.read_len, after.expunged), (1, 0));
     for k in 0..64 {
-        map.store(k, k + 1); // new entries: the old ones are expunged, then dropped
+        map.store(k, k + 1); // new entries for the old keys
     }
     map.range(|_, _| true);
     for k in 0..64 {
         assert_eq!(map.load(&k), Some(k + 1));
     }
+    map.check_invariants().unwrap();
 }
 
 /// The oracle the stress and model-checking tests rely on: each invariant it checks, broken on

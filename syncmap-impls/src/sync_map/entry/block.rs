@@ -18,23 +18,26 @@
 //! # Who frees the allocation
 //!
 //! The entry and its first value leave the map at different times: the value when a store,
-//! swap or delete unlinks it (it is reclaimed once no guard can see it), the entry when it
-//! leaves `read` and `dirty` for good (likewise). Either may be reclaimed first, by any thread,
-//! so each holds a share of the allocation (`Entry::owners`, 2 at first) and gives it up once it
-//! is done with: the first value after its `Drop`, the entry after dropping whatever value it
-//! still holds. The one that gives up the last share frees the allocation. If the entry is
-//! freed while its first value is still current, it drops that value and gives up both shares.
-//! A value's `Drop` that panics still gives its shares up (drop guards), so the allocation is
-//! freed during the unwinding.
+//! swap or delete unlinks it, the entry when it leaves `read` and `dirty` for good (it is then
+//! retired, and freed once no guard can see it). Either may go first, and either may be freed
+//! by any thread, so each holds a share of the allocation (`Entry::owners`, 2 at first) and gives
+//! it up once it is done with: the first value after its `Drop`, the entry after dropping
+//! whatever value it still holds. The one that gives up the last share frees the allocation. If
+//! the entry is freed while its first value is still current, it drops that value and gives up
+//! both shares. A value's `Drop` that panics still gives its shares up (drop guards), so the
+//! allocation is freed during the unwinding.
 //!
-//! A first value whose type has no drop glue (`u64`, `&str`, plain structs of them) gives its
-//! share up at its unlink instead of being retired: nothing is left to run, and its bytes live
-//! as long as the entry's share, which outlives every reader that could have loaded the value
-//! (they were all active before the unlink, hence before the entry could be retired). That
-//! saves a retirement and a second touch of the entry by the collector per deleted or replaced
-//! first value: callgrind on an Exchange-like loop (40% new keys, 40% deletes, 49,152 live `u64`
-//! keys) counted 6% fewer instructions, and wall time fell by about as much (147-155 ns/op
-//! before, 133-144 after, three alternating runs).
+//! An unlinked first value with drop glue is retired, like a boxed one, and dropped once no
+//! guard can see it. One whose type has no drop glue (`u64`, `&str`, plain structs of them)
+//! gives its share up at once instead: nothing is left to run, and its bytes live as long as
+//! the entry's share. That share outlives every reader of the value: a guard that can read it
+//! found the entry in `read` or `dirty` before the entry left them, so before the entry was
+//! retired, whenever the unlink happens (before the retirement, or after it, as when a delete
+//! takes a `dirty`-only key out and then empties it, or races `clear`), and the entry is freed
+//! only after all such guards end. This saves a retirement and a second touch of the entry by
+//! the collector per deleted or replaced first value: callgrind on an Exchange-like loop (40%
+//! new keys, 40% deletes, 49,152 live `u64` keys) counted 6% fewer instructions, and wall time
+//! fell by about as much (147-155 ns/op before, 133-144 after, three alternating runs).
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
@@ -159,13 +162,9 @@ pub(super) unsafe fn retire_slot<V>(
     // SAFETY: unlinked while `guard` was active, so still allocated; `inline` never changes.
     if unsafe { (*slot).inline } {
         if planted::first_value_released_at_once::<V>() {
-            // A first value without drop glue has nothing left to do once no reader can see it:
-            // its bytes are the entry's, which stay allocated until the entry itself is freed,
-            // and that waits for every guard that could have loaded this value (each was active
-            // before the unlink, so before the entry can be retired and freed: see the module
-            // docs, "Who frees the allocation"). So its share is given up now, while the line is
-            // hot, instead of by the reclaimer after a grace period, which touched the entry a
-            // second time.
+            // No drop glue: the share is given up now, while the line is hot, rather than by
+            // the reclaimer after a grace period (see the module docs, "Who frees the
+            // allocation", for why the entry's share outlives every reader of the value).
             // SAFETY: the first slot, unlinked once; `free_first_slot` drops nothing for such a
             // `V` and gives up the first value's share, which the entry's share outlives.
             unsafe { free_first(slot.cast()) }
@@ -223,7 +222,13 @@ impl<K, V> EntryPtr<K, V> {
     /// Starts loading the entry into the cache (see the `prefetch` module).
     #[inline]
     pub(in crate::sync_map) fn prefetch(self) {
-        prefetch::prefetch(self.0.as_ptr());
+        prefetch::prefetch(self.address());
+    }
+
+    /// The entry's address, for prefetching; never dereferenced through this.
+    #[inline]
+    pub(in crate::sync_map) fn address(self) -> *const u8 {
+        self.0.as_ptr().cast()
     }
 
     /// Takes the key and the value back out of an entry that was never published, freeing the

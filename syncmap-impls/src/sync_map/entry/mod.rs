@@ -75,9 +75,11 @@ unsafe fn unbox<V>(slot: *mut Slot<V>) -> V {
 }
 
 /// A value pointer just unlinked from an entry by this thread, tied to the guard that was
-/// active when it was unlinked. Dropping it retires the value (it is freed once no reader can see
-/// it), also while unwinding, so a panic in user code between the unlink and the retirement (a
-/// `Clone` of the value, the `Drop` of a key) cannot leak it. Drop it only after `mu` is released.
+/// active when it was unlinked. Dropping it reclaims the value: it retires it (it is freed once
+/// no reader can see it), or, for an entry's first value without drop glue, gives up its share
+/// of the entry at once (see the `block` module). It does so also while unwinding, so a panic in
+/// user code between the unlink and the reclamation (a `Clone` of the value, the `Drop` of a
+/// key) cannot leak it. Drop it only after `mu` is released.
 pub(super) struct Unlinked<'g, 'r, V> {
     slot: NonNull<Slot<V>>,
     guard: &'g Guard<'r>,
@@ -121,11 +123,11 @@ pub(super) enum TryLoadOrStore<'g, V> {
 pub(super) struct Entry<K, V> {
     p: AtomicPtr<Slot<V>>,
     /// How many of the entry and its first value still need the allocation: 2 at first; the
-    /// entry's free and the first value's drop each give one up, and the last frees it.
+    /// entry's free and the first value's reclamation each give one up, and the last frees it.
     owners: AtomicU64,
     /// The first value, where `p` points until it is replaced or deleted. Dropped in place
-    /// exactly once: when it is reclaimed after being unlinked, or when the entry is freed while
-    /// it is still the current value.
+    /// exactly once (if it has drop glue): when it is reclaimed after being unlinked, or when the
+    /// entry is freed while it is still the current value.
     first: UnsafeCell<ManuallyDrop<Slot<V>>>,
     /// The hash of `key`, with the map's hasher: tables grow and compare with it.
     hash: u64,

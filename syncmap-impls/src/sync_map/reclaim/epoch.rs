@@ -32,6 +32,9 @@ std::thread_local! {
     static READY_BUFFER: Cell<Vec<Retired>> = const { Cell::new(Vec::new()) };
 }
 
+/// The largest capacity of `READY_BUFFER` a thread keeps: a few collections' worth.
+const READY_BUFFER_KEPT: usize = 4 * Reclaimer::COLLECT_AT;
+
 /// Hands out reclaimer ids; never reused, so a stale cached slot can never match a new map.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -180,17 +183,16 @@ impl Reclaimer {
             .store(left.max(Self::COLLECT_AT), Ordering::Relaxed);
         // Freeing runs `Drop` of values and keys, user code that may use the map again (a
         // collection it starts finds the buffer taken and uses a fresh one). If one panics, the
-        // rest are dropped with `ready` as it unwinds. From the end, each free with a later one
-        // on its way into the cache: the objects lie at random addresses, and freeing an entry
-        // gives up a share with an atomic read-modify-write that waits for every earlier load.
-        while let Some(retired) = ready.pop() {
-            if let Some(later) = ready.len().checked_sub(prefetch::DISTANCE) {
-                ready[later].prefetch();
-            }
-            drop(retired);
+        // rest are dropped with `ready` as it unwinds. Each free has a later one on its way into
+        // the cache: the objects lie at random addresses, and freeing an entry gives up a share
+        // with an atomic read-modify-write that waits for every earlier load.
+        prefetch::drop_from_back(&mut ready, Retired::address);
+        // A buffer that grew past the usual collection (after a long-lived guard elsewhere held
+        // many objects back) is not kept: the thread would hold that memory until it exits.
+        if ready.capacity() <= READY_BUFFER_KEPT {
+            // Fails only after this local was destroyed (thread exit); the buffer is then freed.
+            let _ = READY_BUFFER.try_with(|buffer| buffer.set(ready));
         }
-        // Fails only while the thread's locals are being destroyed; the buffer is then freed.
-        let _ = READY_BUFFER.try_with(|buffer| buffer.set(ready));
     }
 }
 

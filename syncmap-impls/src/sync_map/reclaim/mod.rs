@@ -2,7 +2,9 @@
 //! value, an entry that left the map (with its key) or an old `read` map be freed, now that
 //! there is no garbage collector to ask? Most are boxes; an entry, and the first value that
 //! lives inside its allocation, are retired with a free function of their own
-//! ([`Guard::retire_with`](epoch::Guard::retire_with)).
+//! ([`Guard::retire_with`](epoch::Guard::retire_with)). (A first value whose type has no drop
+//! glue is not retired at all: it gives up its share of the entry's allocation at its unlink,
+//! and the entry's own retirement covers its readers; see `entry/block.rs`.)
 //!
 //! Readers never lock, so a writer that unlinks an object cannot know on its own whether a
 //! reader is still looking at it. Every operation therefore runs inside a [`Guard`], and unlinked

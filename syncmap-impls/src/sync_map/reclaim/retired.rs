@@ -1,7 +1,5 @@
 //! [`Retired`]: an unlinked object with its type erased, waiting to be freed.
 
-use crate::sync_map::prefetch;
-
 /// An object retired by this thread, freed once no reader can still reach it.
 pub(super) struct Retired {
     ptr: *mut (),
@@ -47,12 +45,11 @@ impl Retired {
 }
 
 impl Retired {
-    /// Starts loading the object into the cache, ahead of its free. (The loom stand-in frees
-    /// everything at the map's drop and never calls it.)
+    /// The object's address, which a collection prefetches ahead of its free. (The loom
+    /// stand-in frees everything at the map's drop and never asks.)
     #[cfg_attr(loom, allow(dead_code))]
-    #[inline]
-    pub(super) fn prefetch(&self) {
-        prefetch::prefetch(self.ptr);
+    pub(super) fn address(&self) -> *const u8 {
+        self.ptr.cast()
     }
 }
 
