@@ -42,7 +42,8 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub ops: Option<u64>,
 
-    /// Runs per measurement; the median is reported. A warm-up run is never counted.
+    /// Counted runs per measurement, the maps of a row taking turns; the median is reported. A
+    /// warm-up run is never counted.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub repeat: u16,
 

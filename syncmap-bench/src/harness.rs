@@ -271,23 +271,70 @@ pub fn measure<F>(budget: Budget, repeat: usize, mut run: F) -> Result<Sample, S
 where
     F: FnMut(u64, Option<(u64, Duration)>) -> Result<Sample, String>,
 {
-    let mut last = match budget {
-        Budget::Ops(n) => run(n.max(1), None)?,
+    let mut last = calibrate(budget, &mut run)?;
+    let mut samples = Vec::with_capacity(repeat.max(1));
+    for _ in 0..repeat.max(1) {
+        last = run(last.ops, Some((last.ops, last.elapsed)))?;
+        samples.push(last);
+    }
+    Ok(median(&mut samples))
+}
+
+/// The warm-up of [`measure`]: with [`Budget::Duration`], Go's calibration of `n` (every run is
+/// warm-up); with [`Budget::Ops`], one run of `n`. Returns the last run, whose `ops` is the `n`
+/// to measure with.
+///
+/// ```
+/// use std::time::Duration;
+/// use syncmap_bench::harness::{Budget, Sample, calibrate};
+///
+/// let warm_up = calibrate(Budget::Ops(500), |n, _previous| {
+///     Ok(Sample { ops: n, elapsed: Duration::from_micros(1) })
+/// })
+/// .unwrap();
+/// assert_eq!(warm_up.ops, 500);
+/// ```
+pub fn calibrate<F>(budget: Budget, mut run: F) -> Result<Sample, String>
+where
+    F: FnMut(u64, Option<(u64, Duration)>) -> Result<Sample, String>,
+{
+    match budget {
+        Budget::Ops(n) => run(n.max(1), None),
         Budget::Duration(goal) => {
             let mut last = run(1, None)?;
             while last.elapsed < goal && last.ops < 1_000_000_000 {
                 let n = predict_n(goal, last.ops, last.elapsed);
                 last = run(n, Some((last.ops, last.elapsed)))?;
             }
-            last
+            Ok(last)
         }
-    };
-    let n = last.ops;
-    let mut samples = Vec::with_capacity(repeat.max(1));
-    for _ in 0..repeat.max(1) {
-        last = run(n, Some((last.ops, last.elapsed)))?;
-        samples.push(last);
     }
+}
+
+/// The median of `samples` by ns/op (the upper one of an even count); sorts them.
+///
+/// # Panics
+///
+/// If `samples` is empty.
+pub fn median(samples: &mut [Sample]) -> Sample {
     samples.sort_by(|a, b| a.ns_per_op().total_cmp(&b.ns_per_op()));
-    Ok(samples[samples.len() / 2])
+    samples[samples.len() / 2]
+}
+
+/// Returns what the last run freed to the allocator before the next run starts, outside every
+/// timed region.
+///
+/// glibc keeps small freed chunks in "fast bins" and coalesces them all at the next large
+/// request, whoever makes it: the drop of a map of a million entries left that work, about a
+/// million cache misses, to the first table growth of the next timed run, which then paid for
+/// the previous map's memory (callgrind, LoadOrStoreUnique). `malloc_trim` coalesces them now,
+/// so every run starts from a settled heap. Elsewhere than glibc this does nothing.
+#[allow(unsafe_code, reason = "a call into glibc, which has no safe binding")]
+pub fn settle_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only reorganises the allocator's own free memory; no allocation of
+    // ours is touched, and any pad is valid.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use syncmap::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap};
 
 use crate::go_suite::{BenchMap, GoWorkload};
-use crate::harness::{Budget, Sample, measure};
+use crate::harness::{Budget, Sample, calibrate, median, settle_allocator};
 use crate::mixes::Mix;
 use syncmap::peers::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
 
@@ -112,10 +112,13 @@ impl Workload {
         n: u64,
         previous: Option<(u64, Duration)>,
     ) -> Result<Sample, String> {
-        match self {
+        let sample = match self {
             Workload::Go(w) => w.run(make, threads, n, previous),
             Workload::Mix(m) => m.run(make, threads, n),
-        }
+        };
+        // The map is dropped by now: its memory goes back before the next run (of any map).
+        settle_allocator();
+        sample
     }
 }
 
@@ -189,12 +192,65 @@ impl MapName {
         budget: Budget,
         repeat: usize,
     ) -> Result<Sample, String> {
-        let plan = Plan {
-            workload,
-            threads,
-            budget,
-            repeat,
-        };
+        let mut last = self.calibrate(workload, hashers, threads, budget)?;
+        let mut samples = Vec::with_capacity(repeat.max(1));
+        for _ in 0..repeat.max(1) {
+            last = self.run_once(workload, hashers, threads, last)?;
+            samples.push(last);
+        }
+        Ok(median(&mut samples))
+    }
+
+    /// The warm-up of [`measure`](Self::measure) (see [`crate::harness::calibrate`]): returns
+    /// the last run, whose `ops` is the number of operations to measure with.
+    pub fn calibrate(
+        self,
+        workload: Workload,
+        hashers: Hashers,
+        threads: usize,
+        budget: Budget,
+    ) -> Result<Sample, String> {
+        self.dispatch(
+            Plan {
+                workload,
+                threads,
+                mode: Mode::Calibrate(budget),
+            },
+            hashers,
+        )
+    }
+
+    /// One counted run of `workload` on a fresh map, of as many operations as `previous` (the
+    /// calibration, or the run before), which also sizes Go-style batches.
+    ///
+    /// ```
+    /// use syncmap_bench::go_suite::GoWorkload;
+    /// use syncmap_bench::harness::Budget;
+    /// use syncmap_bench::maps::{Hashers, MapName, Workload};
+    ///
+    /// let w = Workload::Go(GoWorkload::LoadMostlyHits);
+    /// let warm_up = MapName::SyncMap.calibrate(w, Hashers::Same, 2, Budget::Ops(300)).unwrap();
+    /// let sample = MapName::SyncMap.run_once(w, Hashers::Same, 2, warm_up).unwrap();
+    /// assert_eq!(sample.ops, 300);
+    /// ```
+    pub fn run_once(
+        self,
+        workload: Workload,
+        hashers: Hashers,
+        threads: usize,
+        previous: Sample,
+    ) -> Result<Sample, String> {
+        self.dispatch(
+            Plan {
+                workload,
+                threads,
+                mode: Mode::Once(previous),
+            },
+            hashers,
+        )
+    }
+
+    fn dispatch(self, plan: Plan, hashers: Hashers) -> Result<Sample, String> {
         match hashers {
             Hashers::Same => self.measure_with::<DefaultHashBuilder, DefaultHashBuilder>(plan),
             Hashers::OwnDefault => self.measure_with::<DefaultHashBuilder, StdRandomState>(plan),
@@ -236,19 +292,29 @@ impl MapName {
     }
 }
 
-/// One measurement to make, whatever the map.
+/// One calibration or run to make, whatever the map.
 #[derive(Clone, Copy, Debug)]
 struct Plan {
     workload: Workload,
     threads: usize,
-    budget: Budget,
-    repeat: usize,
+    mode: Mode,
+}
+
+/// What a [`Plan`] makes.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// The warm-up, which finds the number of operations for a budget.
+    Calibrate(Budget),
+    /// One counted run, of as many operations as the given run before it.
+    Once(Sample),
 }
 
 impl Plan {
     fn run<M: BenchMap>(self, make: &dyn Fn() -> M) -> Result<Sample, String> {
-        measure(self.budget, self.repeat, |n, previous| {
-            self.workload.run_on(make, self.threads, n, previous)
-        })
+        let run = |n, previous| self.workload.run_on(make, self.threads, n, previous);
+        match self.mode {
+            Mode::Calibrate(budget) => calibrate(budget, run),
+            Mode::Once(previous) => run(previous.ops, Some((previous.ops, previous.elapsed))),
+        }
     }
 }

@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::{Args, Suite, go_benchtime};
 use crate::go_side::{INSTALL_HINT, find_go, run_go};
 use crate::go_suite::GoWorkload;
-use crate::harness::Budget;
+use crate::harness::{Budget, median};
 use crate::maps::{Hashers, MapName, Workload};
 use crate::mixes::Mix;
 use crate::record::{Report, Row};
@@ -79,6 +79,12 @@ pub fn unknown_workload(name: &str) -> String {
 /// Runs every selected workload on every selected map at every thread count, then Go's suite
 /// if asked, and returns the report. A failed check is an error.
 ///
+/// Within a row (one workload at one thread count) every map is warmed up first, and then the
+/// maps take turns: `--repeat` rounds of one counted run each, the median per map. Run one map
+/// after the other instead, and a spell of load on the shared host lands on one map only: in
+/// one session MutexMap's Exchange figure at 1 thread ranged from 7 to 28 Mops/s on one binary,
+/// which moved its ratio to SyncMap by as much.
+///
 /// A workload whose map grows with the number of operations
 /// ([`Workload::grows_with_ops`]) costs more per operation the more operations run, so a
 /// duration budget, which gives a faster map more operations, would compare maps of different
@@ -126,14 +132,39 @@ pub fn run(args: &Args) -> Result<Report, String> {
     let mut go_rows_at_ops: Vec<(GoWorkload, usize, u64)> = Vec::new();
     for &workload in workloads {
         for &t in &threads {
+            let failed = |map: MapName, e: String| {
+                format!("{} on {}, {t} threads: {e}", workload.name(), map.name())
+            };
+            // Every map is warmed up (and calibrated) first; then the counted runs take turns,
+            // one run of each map per round, so that a slow or a fast spell of the shared host
+            // falls on every map of the row alike instead of on whichever map ran then.
             let mut row_budget = budget;
+            let mut last = Vec::with_capacity(maps.len());
             for &map in &maps {
                 progress.set_message(format!("{} {} {t} thr", workload.name(), map.name()));
-                let sample = map
-                    .measure(workload, hashers, t, row_budget, usize::from(args.repeat))
-                    .map_err(|e| {
-                        format!("{} on {}, {t} threads: {e}", workload.name(), map.name())
-                    })?;
+                let warm_up = map
+                    .calibrate(workload, hashers, t, row_budget)
+                    .map_err(|e| failed(map, e))?;
+                if workload.grows_with_ops() && matches!(row_budget, Budget::Duration(_)) {
+                    row_budget = Budget::Ops(warm_up.ops);
+                    if let Workload::Go(go_workload) = workload {
+                        go_rows_at_ops.push((go_workload, t, warm_up.ops));
+                    }
+                }
+                last.push(warm_up);
+            }
+            let mut samples = vec![Vec::new(); maps.len()];
+            progress.set_message(format!("{} {t} thr, maps in turn", workload.name()));
+            for _ in 0..args.repeat.max(1) {
+                for (i, &map) in maps.iter().enumerate() {
+                    last[i] = map
+                        .run_once(workload, hashers, t, last[i])
+                        .map_err(|e| failed(map, e))?;
+                    samples[i].push(last[i]);
+                }
+            }
+            for (map, samples) in maps.iter().zip(&mut samples) {
+                let sample = median(samples);
                 report.results.push(Row {
                     suite: workload.suite().to_owned(),
                     workload: workload.name().to_owned(),
@@ -142,12 +173,6 @@ pub fn run(args: &Args) -> Result<Report, String> {
                     ns_per_op: sample.ns_per_op(),
                     mops: sample.mops(),
                 });
-                if workload.grows_with_ops() && matches!(row_budget, Budget::Duration(_)) {
-                    row_budget = Budget::Ops(sample.ops);
-                    if let Workload::Go(go_workload) = workload {
-                        go_rows_at_ops.push((go_workload, t, sample.ops));
-                    }
-                }
                 progress.inc(1);
             }
         }
