@@ -7,7 +7,7 @@ use std::time::Duration;
 use syncmap::{DefaultHashBuilder, MutexMap, RwLockMap, SyncMap};
 
 use crate::go_suite::{BenchMap, GoWorkload};
-use crate::harness::{Budget, Sample, calibrate, median, settle_allocator};
+use crate::harness::{Budget, Sample, calibrate, measure, settle_allocator};
 use crate::mixes::Mix;
 use syncmap::peers::{DashMapAdapter, PapayaAdapter, SccHashIndexAdapter, SccHashMapAdapter};
 
@@ -192,13 +192,9 @@ impl MapName {
         budget: Budget,
         repeat: usize,
     ) -> Result<Sample, String> {
-        let mut last = self.calibrate(workload, hashers, threads, budget)?;
-        let mut samples = Vec::with_capacity(repeat.max(1));
-        for _ in 0..repeat.max(1) {
-            last = self.run_once(workload, hashers, threads, last)?;
-            samples.push(last);
-        }
-        Ok(median(&mut samples))
+        measure(budget, repeat, |n, previous| {
+            self.run_n(workload, hashers, threads, n, previous)
+        })
     }
 
     /// The warm-up of [`measure`](Self::measure) (see [`crate::harness::calibrate`]): returns
@@ -210,14 +206,9 @@ impl MapName {
         threads: usize,
         budget: Budget,
     ) -> Result<Sample, String> {
-        self.dispatch(
-            Plan {
-                workload,
-                threads,
-                mode: Mode::Calibrate(budget),
-            },
-            hashers,
-        )
+        calibrate(budget, |n, previous| {
+            self.run_n(workload, hashers, threads, n, previous)
+        })
     }
 
     /// One counted run of `workload` on a fresh map, of as many operations as `previous` (the
@@ -240,17 +231,25 @@ impl MapName {
         threads: usize,
         previous: Sample,
     ) -> Result<Sample, String> {
-        self.dispatch(
-            Plan {
-                workload,
-                threads,
-                mode: Mode::Once(previous),
-            },
-            hashers,
-        )
+        let last = Some((previous.ops, previous.elapsed));
+        self.run_n(workload, hashers, threads, previous.ops, last)
     }
 
-    fn dispatch(self, plan: Plan, hashers: Hashers) -> Result<Sample, String> {
+    /// One run of `n` operations on a fresh map with the chosen hashers.
+    fn run_n(
+        self,
+        workload: Workload,
+        hashers: Hashers,
+        threads: usize,
+        n: u64,
+        previous: Option<(u64, Duration)>,
+    ) -> Result<Sample, String> {
+        let plan = Plan {
+            workload,
+            threads,
+            n,
+            previous,
+        };
         match hashers {
             Hashers::Same => self.measure_with::<DefaultHashBuilder, DefaultHashBuilder>(plan),
             Hashers::OwnDefault => self.measure_with::<DefaultHashBuilder, StdRandomState>(plan),
@@ -292,29 +291,18 @@ impl MapName {
     }
 }
 
-/// One calibration or run to make, whatever the map.
+/// One run to make, whatever the map: `n` operations, after a run of `previous` (ops, time).
 #[derive(Clone, Copy, Debug)]
 struct Plan {
     workload: Workload,
     threads: usize,
-    mode: Mode,
-}
-
-/// What a [`Plan`] makes.
-#[derive(Clone, Copy, Debug)]
-enum Mode {
-    /// The warm-up, which finds the number of operations for a budget.
-    Calibrate(Budget),
-    /// One counted run, of as many operations as the given run before it.
-    Once(Sample),
+    n: u64,
+    previous: Option<(u64, Duration)>,
 }
 
 impl Plan {
     fn run<M: BenchMap>(self, make: &dyn Fn() -> M) -> Result<Sample, String> {
-        let run = |n, previous| self.workload.run_on(make, self.threads, n, previous);
-        match self.mode {
-            Mode::Calibrate(budget) => calibrate(budget, run),
-            Mode::Once(previous) => run(previous.ops, Some((previous.ops, previous.elapsed))),
-        }
+        self.workload
+            .run_on(make, self.threads, self.n, self.previous)
     }
 }
