@@ -18,6 +18,7 @@ BUGS=(
   skip_second_read_check
   promotion_off_by_one
   rebuild_without_expunge
+  stale_read_after_compaction
   store_without_unexpunge
   cas_on_absent_key
   load_and_delete_keeps_dirty_key

@@ -106,8 +106,9 @@ where
     /// the offered key in `read` again (unexpunging an entry found there) and then in `dirty`,
     /// and adds it as a new entry if neither has it. When the entry exists, the offered key
     /// waits in `deferred` to be dropped after unlocking, and the value comes back to be stored
-    /// or loaded against. Returns the held lock and the `read` it looked in, for the caller to
-    /// finish its locked section with.
+    /// or loaded against. Returns the held lock and the `read` published when it is done (adding
+    /// a key may have replaced the one it looked in), for the caller to finish its locked section
+    /// with.
     #[allow(
         clippy::type_complexity,
         reason = "the lock, the `read` and the finding: three things the caller uses apart"
@@ -125,10 +126,17 @@ where
         Found<K, V>,
     ) {
         let mut state = self.mu.lock();
-        let read = self.load_read(guard);
-        let found =
-            self.find_or_add_in(&mut state, read, missed_in, hash, offered, deferred, guard);
-        (state, read, found)
+        let found = self.find_or_add_in(
+            &mut state,
+            self.load_read(guard),
+            missed_in,
+            hash,
+            offered,
+            deferred,
+            guard,
+        );
+        // Adding a key may have rebuilt `dirty` and published a compacted `read`.
+        (state, self.load_read(guard), found)
     }
 
     /// `lock_and_find_or_add` once `mu` is held.
@@ -168,7 +176,7 @@ where
                 value,
             }
         } else {
-            Found::Added(self.add_new_key_locked(state, read, hash, offered, guard))
+            Found::Added(self.add_new_key_locked(state, read, hash, offered, deferred, guard))
         }
     }
 

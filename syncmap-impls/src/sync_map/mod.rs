@@ -43,7 +43,10 @@ use crate::DefaultHashBuilder;
 /// 2. **Lazy deletion.** Deleting a key only sets its entry's pointer to nil, in place. When
 ///    `dirty` is rebuilt, deleted entries are marked *expunged* and left out, so they disappear
 ///    from the map at the next promotion. A store to an expunged entry must lock and put it back
-///    into `dirty` first.
+///    into `dirty` first. Here, when at least one entry of `read` in eight is expunged, the
+///    rebuild also publishes a `read` without them, and they leave the map at once: under
+///    steady churn Go's `read` carries up to two cycles of deleted keys, which lookups still
+///    walk into.
 /// 3. **Read first.** Loads, and stores, deletes and compare-and-swaps of keys already in
 ///    `read`, are served from `read` with atomic operations on the entry, without the lock.
 ///

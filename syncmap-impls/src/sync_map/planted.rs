@@ -9,6 +9,7 @@
 //! | `skip_second_read_check` | the slow path trusts the `read` it saw before taking `mu` | the double-checked locking every port must get right |
 //! | `promotion_off_by_one` | promotes when misses exceed `len(dirty)` instead of reaching it | |
 //! | `rebuild_without_expunge` | a rebuilt `dirty` keeps deleted entries instead of expunging them | |
+//! | `stale_read_after_compaction` | after a rebuild that published a compacted `read`, the new key is noted (and `read` marked amended) in the replaced `read` | a pointer kept across the call that replaced its target |
 //! | `store_without_unexpunge` | a store into an expunged entry does not put it back into `dirty` | the key vanishes at the next promotion |
 //! | `cas_on_absent_key` | `compare_and_swap` reports success on an absent key | Go's early `CompareAndSwap` |
 //! | `load_and_delete_keeps_dirty_key` | `load_and_delete` leaves the key in `dirty` | Go issue 40999 |
@@ -52,6 +53,13 @@ pub(super) const fn first_value_released_at_once<V>() -> bool {
 /// A rebuilt `dirty` does not expunge deleted entries.
 pub(super) const fn rebuild_without_expunge() -> bool {
     cfg!(syncmap_planted_bug = "rebuild_without_expunge")
+}
+
+/// After a rebuild that compacted `read`, the locked section goes on with the `read` it
+/// started with: it marks that one amended and notes the new key in its summary, so lookups
+/// through the `read` now published miss the key without the lock.
+pub(super) const fn stale_read_after_compaction() -> bool {
+    cfg!(syncmap_planted_bug = "stale_read_after_compaction")
 }
 
 /// A store into an expunged entry skips the unexpunge (and so the re-insertion into `dirty`).

@@ -23,7 +23,9 @@ pub(super) struct ReadOnly<K, V> {
     /// `true` if `dirty` holds a key that `m` does not. Go replaces the whole `readOnly` to set
     /// it; here it is an atomic flag set under `mu`, which lets `m` stay one allocation. Readers
     /// that still see `false` miss without locking, which linearizes them before the store that
-    /// set it.
+    /// set it. A `read` that a compacting rebuild replaces while it is not amended never gets
+    /// the flag (the new key is noted in the new `read`): `dirty` held none of its missing keys
+    /// while it was published, so a reader that loaded it and misses linearizes at that load.
     amended: AtomicBool,
     /// The hashes of the keys `dirty` gained since this `read` was published, which lets a
     /// miss in an amended `read` skip the lock (see the `new_keys` module).

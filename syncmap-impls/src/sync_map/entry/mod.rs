@@ -22,7 +22,10 @@
 //!   revive it in place without the lock.
 //! - **expunged**: deleted, and *not* in `dirty`. Set under `mu` when `dirty` is rebuilt from
 //!   `read`; a store must then take `mu`, put the entry back into `dirty`, and only then set a
-//!   value, or the key would be lost at the next promotion.
+//!   value, or the key would be lost at the next promotion. When a rebuild expunges many
+//!   entries it also publishes a `read` without them (`slow_path::compacts`): they have then
+//!   left the map for good, and only lookups through the replaced `read` still see them,
+//!   expunged, which sends a store to `mu`, where the key is added anew.
 //!
 //! Every compare-and-swap below uses `SeqCst` on failure too: the pointer a failed exchange
 //! returns is then loaded exactly as [`Guard::protect`] loads, so it is protected by the guard.
