@@ -23,7 +23,8 @@ fn internal_size<K, V>(map: &SyncMap<K, V>) -> usize {
 
 /// Each new key is stored and deleted while only in `dirty` (Go's issue 40999: `LoadAndDelete`
 /// left it there), or stored, promoted into `read`, and deleted there (the rebuild of `dirty`
-/// must expunge it so the next promotion drops it); one key lives throughout.
+/// must expunge it, so that it leaves `read` with the rebuild or the next promotion); one key
+/// lives throughout.
 #[test]
 fn sync_map_stays_small_under_churn_beside_a_long_lived_key() {
     let map = SyncMap::new();

@@ -1,6 +1,7 @@
 //! [`SyncMap`]: Go's `sync.Map` (the read/dirty design of Go 1.9 to 1.23), ported to Rust with
 //! memory reclaimed safely and no garbage collector.
 
+mod compaction;
 mod concurrent_map_impl;
 mod entry;
 mod entry_table;
@@ -43,8 +44,8 @@ use crate::DefaultHashBuilder;
 /// 2. **Lazy deletion.** Deleting a key only sets its entry's pointer to nil, in place. When
 ///    `dirty` is rebuilt, deleted entries are marked *expunged* and left out, so they disappear
 ///    from the map at the next promotion. A store to an expunged entry must lock and put it back
-///    into `dirty` first. Here, when at least one entry of `read` in eight is expunged, the
-///    rebuild also publishes a `read` without them, and they leave the map at once: under
+///    into `dirty` first. Here, when many entries of `read` are expunged (at least 64, and at
+///    least one in eight), the rebuild also publishes a `read` without them, and they leave the map at once: under
 ///    steady churn Go's `read` carries up to two cycles of deleted keys, which lookups still
 ///    walk into.
 /// 3. **Read first.** Loads, and stores, deletes and compare-and-swaps of keys already in
@@ -192,7 +193,8 @@ use crate::DefaultHashBuilder;
 /// - `range` promotes `dirty` first when `read` is amended, as Go does, then walks `read` with
 ///   no lock: each key at most once, every key present throughout, none never stored.
 pub struct SyncMap<K, V, S = DefaultHashBuilder> {
-    /// The current `read` map; never null. Replaced by promotion and `clear`, then retired.
+    /// The current `read` map; never null. Replaced by promotion, by a rebuild of `dirty` that
+    /// compacts it, and by `clear`, then retired.
     read: AtomicPtr<ReadOnly<K, V>>,
     /// `dirty` and `misses`, guarded by `mu`.
     mu: Mutex<DirtyState<K, V>>,
@@ -211,8 +213,9 @@ struct DirtyState<K, V> {
     dirty: Option<Table<K, V>>,
     /// Lookups that missed `read` since the last promotion.
     misses: usize,
-    /// The entries the last rebuild of `dirty` expunged: at the next promotion, those still
-    /// expunged leave the map with the old `read` and are retired.
+    /// The entries the last rebuild of `dirty` expunged and left in `read` (Go's lazy path): at
+    /// the next promotion, those still expunged leave the map with the old `read` and are
+    /// retired. Empty after a rebuild that compacted `read`, which retires them at once.
     expunged: Vec<EntryPtr<K, V>>,
 }
 
@@ -279,6 +282,7 @@ impl<K, V, S> SyncMap<K, V, S> {
             misses: state.misses,
             promotions: self.counters.promotions(),
             dirty_rebuilds: self.counters.dirty_rebuilds(),
+            read_compactions: self.counters.read_compactions(),
             read_len: read.m.len(),
             dirty_len: state.dirty.as_ref().map(Table::len),
             expunged: read

@@ -16,10 +16,12 @@
 //! at most [`MAX_BITS`]. A bit is set, under `mu`, for every key that is added to `dirty` while
 //! this `read` is the published one and that this `read` lacks (a brand-new key: keys that come
 //! back from `read` itself, by a rebuild or an unexpunge, are found in `read`). Bits are never
-//! cleared: a promotion publishes a new `read` with an empty summary. False positives only cost
+//! cleared: a promotion (or a rebuild that compacts `read`) publishes a new `read` with an empty
+//! summary. False positives only cost
 //! the lock, as before; false negatives cannot happen. The bit comes from the middle of the
 //! hash, so a hasher that leaves those bits constant (an identity "hasher" of small integers)
-//! sends every miss to the lock, as Go does. A promotion allocates the new summary under `mu`:
+//! sends every miss to the lock, as Go does. A promotion (and a compacting rebuild) allocates
+//! the new summary under `mu`:
 //! one word per 16 keys of the promoted `dirty`, zeroed, against the `O(1)` pointer swap it
 //! otherwise is; every retired `read` keeps its summary until it is reclaimed.
 //!

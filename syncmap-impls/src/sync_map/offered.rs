@@ -14,7 +14,8 @@ use super::reclaim::Guard;
 pub(super) struct Offered<K, V>(Option<Offer<K, V>>);
 
 enum Offer<K, V> {
-    /// The key was found expunged in `read`: its entry exists, and this value goes into it.
+    /// The key was found in `read` (expunged, or in a `read` replaced since): the value goes
+    /// into its entry if the current `read` still has it, else into a new one.
     Parts(K, V),
     /// The key was missing from `read`: a new entry, not yet published.
     NewEntry(EntryPtr<K, V>),

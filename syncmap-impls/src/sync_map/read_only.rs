@@ -16,16 +16,18 @@ use super::small_index::SmallIndex;
 pub(super) type Table<K, V> = EntryTable<K, V>;
 
 /// The `read` map: its set of keys never changes once published (values change inside the
-/// entries), and it is replaced as a whole when `dirty` is promoted or the map is cleared.
+/// entries), and it is replaced as a whole when `dirty` is promoted, when a rebuild of `dirty`
+/// compacts it, or when the map is cleared.
 /// Dropping it frees only its table: the entries, and so the keys, are the map's.
 pub(super) struct ReadOnly<K, V> {
     pub(super) m: Table<K, V>,
     /// `true` if `dirty` holds a key that `m` does not. Go replaces the whole `readOnly` to set
     /// it; here it is an atomic flag set under `mu`, which lets `m` stay one allocation. Readers
     /// that still see `false` miss without locking, which linearizes them before the store that
-    /// set it. A `read` that a compacting rebuild replaces while it is not amended never gets
-    /// the flag (the new key is noted in the new `read`): `dirty` held none of its missing keys
-    /// while it was published, so a reader that loaded it and misses linearizes at that load.
+    /// set it. A `read` that a compacting rebuild replaces never gets the flag (a rebuild runs
+    /// only while `read` is not amended, and the new key is noted in the new `read`): `dirty`
+    /// held none of its missing keys while it was published, so a reader that loaded it and
+    /// misses linearizes at that load.
     amended: AtomicBool,
     /// The hashes of the keys `dirty` gained since this `read` was published, which lets a
     /// miss in an amended `read` skip the lock (see the `new_keys` module).

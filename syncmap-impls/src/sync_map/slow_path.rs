@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, Hash};
 
 use smallvec::SmallVec;
 
+use super::compaction::compacts;
 use super::entry::{Entry, EntryPtr};
 use super::offered::Offered;
 use super::read_only::{ReadOnly, Table};
@@ -19,7 +20,8 @@ use super::{planted, prefetch};
 /// old `read` maps are retired, and their keys and values dropped later by the reclaimer).
 #[must_use = "deferred objects must be released after unlocking"]
 pub(super) struct Deferred<K, V> {
-    /// A `read` map replaced by a promotion or a clear, to retire.
+    /// A `read` map replaced by a promotion, a compacting rebuild of `dirty` or a clear, to
+    /// retire.
     pub(super) old_read: Option<*mut ReadOnly<K, V>>,
     /// A key the operation did not need (it was already in the map).
     pub(super) spare_key: Option<K>,
@@ -36,34 +38,6 @@ impl<K, V> Deferred<K, V> {
             dead_entries: SmallVec::new(),
         }
     }
-}
-
-/// Whether a rebuild that expunged `expunged` of `read_len` entries of `read` also publishes a
-/// `read` without them: when they are at least one in eight.
-///
-/// # Why
-///
-/// In Go the expunged entries stay in `read` until the next promotion, which brings back the
-/// keys deleted since the rebuild as nil entries: under steady churn `read` carries up to two
-/// cycles of deleted keys. At the end of conc-map-bench's ReadHeavy mix (49,152 live keys, 1 %
-/// inserts, 1 % removes; 3, 10 and 30 million operations) 10,738 of `read`'s 58,629 entries
-/// were deleted ones, then 16,031 of 61,083, then 29,737 of 64,101: every lookup of such a key
-/// pays the cache miss of its entry, and past 57,344 entries `read`'s table doubles its buckets.
-/// With compaction the same runs ended with `read` at 49,152 entries, 1,515 to 5,776 of them
-/// deleted.
-///
-/// # Measured (2 cores, 2026-11-30)
-///
-/// cachegrind with a 1 MiB last-level cache, the ReadHeavy mix at 1 thread, 10 million
-/// operations: 10 % fewer last-level misses, 3 % more instructions; Exchange, 3 million: 5 %
-/// fewer misses, 3 % more instructions; RapidGrow, LoadOrStoreUnique and LoadOrStoreBalanced
-/// within 2 % either way. Compacting costs a second table of the kept entries, built from
-/// `dirty`'s slots (no entry is read), and a new `read`: worth it only when the deleted
-/// entries are many. Go's AdversarialDelete, which deletes one key of 1,024 before each
-/// rebuild, ran 25 to 45 % slower when every rebuild compacted; with this threshold it never
-/// does.
-fn compacts(expunged: usize, read_len: usize) -> bool {
-    expunged > 0 && expunged.saturating_mul(8) >= read_len
 }
 
 impl<K, V, S> SyncMap<K, V, S> {
@@ -142,7 +116,7 @@ where
     S: BuildHasher,
 {
     /// Go's `dirtyLocked`: when there is no `dirty`, builds one from `read`, expunging deleted
-    /// entries and leaving them out. When they are many (see [`compacts`]), it also publishes a
+    /// entries and leaving them out. When they are many (see the `compaction` module), it also publishes a
     /// `read` without them, and they leave the map at once; otherwise they stay in `read` until
     /// the next promotion, as in Go. Returns `dirty` and the `read` that is now published.
     pub(super) fn dirty_locked<'s, 'g>(
@@ -162,6 +136,7 @@ where
                     compacted.insert_unique_hashed(hash, entry);
                 }
                 deferred.dead_entries.extend(state.expunged.drain(..));
+                self.counters.count_read_compaction();
                 self.replace_read_locked(ReadOnly::new(compacted), deferred);
                 if !planted::stale_read_after_compaction() {
                     read = self.load_read(guard);

@@ -19,7 +19,8 @@
 //!
 //! The index costs about 1 KiB inside every `ReadOnly` (64 slots of 16 bytes, inline so that a
 //! lookup reaches its slot straight from `read`), whatever the map's size; it is built, and the
-//! `ReadOnly` moved, only when a `read` is published (a new map, a promotion, a clear).
+//! `ReadOnly` moved, only when a `read` is published (a new map, a promotion, a rebuild of
+//! `dirty` that compacts `read`, a clear).
 //!
 //! Maps with more keys, or keys that none of the 64 multipliers separates (for 16 random
 //! hashes each try succeeds with probability about 0.13, so about one set in 7,000), use only

@@ -32,6 +32,9 @@ pub struct SyncMapStats {
     pub promotions: u64,
     /// Times a new `dirty` was built by copying `read` (the first new key after a promotion).
     pub dirty_rebuilds: u64,
+    /// Rebuilds of `dirty` that expunged so many entries that they also published a `read`
+    /// without them, which then left the map at once (see the docs of `SyncMap`).
+    pub read_compactions: u64,
     /// Entries in `read`, deleted and expunged ones included (Go's `len(read.m)`).
     pub read_len: usize,
     /// Entries in `dirty`, or `None` when there is no `dirty` (right after a promotion).
@@ -47,6 +50,7 @@ pub struct SyncMapStats {
 pub(super) struct Counters {
     promotions: AtomicU64,
     dirty_rebuilds: AtomicU64,
+    read_compactions: AtomicU64,
 }
 
 impl Counters {
@@ -58,11 +62,19 @@ impl Counters {
         self.dirty_rebuilds.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(super) fn count_read_compaction(&self) {
+        self.read_compactions.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(super) fn promotions(&self) -> u64 {
         self.promotions.load(Ordering::Relaxed)
     }
 
     pub(super) fn dirty_rebuilds(&self) -> u64 {
         self.dirty_rebuilds.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn read_compactions(&self) -> u64 {
+        self.read_compactions.load(Ordering::Relaxed)
     }
 }

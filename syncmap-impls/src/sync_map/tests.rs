@@ -133,26 +133,49 @@ fn rebuilding_dirty_expunges_a_few_deleted_entries_and_promotion_drops_them() {
     assert_eq!(map.load(&1), None);
 }
 
+/// The keys `1..=n`, promoted into `read`, of which `1..=deleted` are then deleted.
+fn promoted_with_deleted(n: u32, deleted: u32) -> SyncMap<u32, u32> {
+    let map = promoted(&(1..=n).collect::<Vec<_>>());
+    for k in 1..=deleted {
+        assert!(map.delete(&k));
+    }
+    map
+}
+
 #[test]
 fn a_rebuild_that_expunges_many_entries_publishes_a_read_without_them() {
-    let map = promoted(&[1, 2, 3, 4]);
-    assert!(map.delete(&1)); // one in four: enough to compact
+    let map = promoted_with_deleted(128, 64); // half: enough to compact
     let before = stats(&map);
-    map.store(5, 5); // rebuild: 1 is expunged, and a `read` of 2, 3 and 4 is published
+    map.store(200, 200); // rebuild: 1 to 64 are expunged, a `read` of 65 to 128 is published
     let s = stats(&map);
-    assert_eq!((s.read_len, s.dirty_len, s.expunged), (3, Some(4), 0));
+    assert_eq!((s.read_len, s.dirty_len, s.expunged), (64, Some(65), 0));
+    assert_eq!(s.read_compactions, before.read_compactions + 1);
     assert_eq!(s.promotions, before.promotions, "not a promotion");
-    assert!(s.amended, "5 is in dirty only");
+    assert!(s.amended, "200 is in dirty only");
     assert_eq!(
-        (map.load(&1), map.load(&2), map.load(&5)),
-        (None, Some(2), Some(5))
+        (map.load(&1), map.load(&65), map.load(&200)),
+        (None, Some(65), Some(200))
     );
     map.store(1, 11); // the old entry left the map: a new one, in dirty
-    assert_eq!(stats(&map).dirty_len, Some(5));
+    assert_eq!(stats(&map).dirty_len, Some(66));
     map.range(|_, _| true);
     let s = stats(&map);
-    assert_eq!((s.read_len, s.dirty_len), (5, None));
+    assert_eq!((s.read_len, s.dirty_len), (66, None));
     assert_eq!(map.load(&1), Some(11));
+}
+
+#[test]
+fn a_rebuild_that_expunges_few_entries_keeps_them_in_read() {
+    // 63 of 64: too few in absolute terms, however large a share.
+    let map = promoted_with_deleted(64, 63);
+    map.store(200, 200);
+    let s = stats(&map);
+    assert_eq!((s.expunged, s.read_compactions), (63, 0));
+    // 64 of 600: too small a share.
+    let map = promoted_with_deleted(600, 64);
+    map.store(1000, 1000);
+    let s = stats(&map);
+    assert_eq!((s.expunged, s.read_compactions), (64, 0));
 }
 
 /// A compacting rebuild retires the deleted entries at once, while a reader that found one
@@ -164,17 +187,22 @@ fn a_rebuild_that_expunges_many_entries_publishes_a_read_without_them() {
 fn a_reader_keeps_an_entry_that_a_compacting_rebuild_retires() {
     let map: SyncMap<String, u64> = SyncMap::new();
     map.store("one".to_owned(), 1);
-    map.store("two".to_owned(), 2);
+    for k in 0..64 {
+        map.store(format!("k{k}"), k);
+    }
     map.range(|_, _| true);
     let mut seen = Vec::new();
     map.range(|key, _| {
         if key == "one" {
+            for k in 0..64 {
+                assert!(map.delete(format!("k{k}").as_str()));
+            }
             assert!(map.delete("one"));
             map.store("three".to_owned(), 3); // compacting rebuild: entry "one" leaves the map
             let s = map.stats();
             assert_eq!(
                 (s.read_len, s.expunged),
-                (1, 0),
+                (0, 0),
                 "the rebuild compacted read"
             );
         }
@@ -183,7 +211,7 @@ fn a_reader_keeps_an_entry_that_a_compacting_rebuild_retires() {
     });
     assert!(seen.contains(&"one".to_owned()), "{seen:?}");
     assert_eq!(map.load("one"), None);
-    assert_eq!(map.len(), 2);
+    assert_eq!(map.len(), 1);
 }
 
 /// The compacting rebuild publishes a new `read` in the middle of the store that triggered it;
@@ -191,18 +219,17 @@ fn a_reader_keeps_an_entry_that_a_compacting_rebuild_retires() {
 /// lookups through the new `read` miss the key (the planted bug `stale_read_after_compaction`).
 #[test]
 fn a_key_added_by_a_compacting_rebuild_is_found_without_the_lock() {
-    let map = promoted(&[1, 2]);
-    assert!(map.delete(&1));
-    map.store(3, 3); // compacting rebuild
+    let map = promoted_with_deleted(64, 64);
+    map.store(100, 100); // compacting rebuild
     let s = stats(&map);
-    assert_eq!((s.read_len, s.amended), (1, true));
+    assert_eq!((s.read_len, s.amended), (0, true));
     assert_eq!(
-        map.load(&3),
-        Some(3),
+        map.load(&100),
+        Some(100),
         "the new key is missed through the new read"
     );
-    assert!(map.contains_key(&3));
-    assert_eq!(map.len(), 2);
+    assert!(map.contains_key(&100));
+    assert_eq!(map.len(), 1);
 }
 
 #[test]

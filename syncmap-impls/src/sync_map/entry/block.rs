@@ -183,7 +183,8 @@ pub(super) unsafe fn retire_slot<V>(
 ///
 /// The map owns its entries: an entry is created by a store of a new key and retired (freed once
 /// no guard can reach it) when it leaves the map for good: when a promotion drops it as expunged,
-/// when a delete takes it out of `dirty`, and at `clear`. Copying the pointer is free, where an
+/// when a rebuild of `dirty` that compacts `read` expunges it, when a delete takes it out of
+/// `dirty`, and at `clear`. Copying the pointer is free, where an
 /// `Arc` would cost two atomic read-modify-writes per entry at every `dirty` rebuild and every
 /// promotion.
 pub(in crate::sync_map) struct EntryPtr<K, V>(NonNull<Entry<K, V>>);
