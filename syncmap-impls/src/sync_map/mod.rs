@@ -88,9 +88,9 @@ use crate::DefaultHashBuilder;
 ///
 /// The same holds, to a lesser degree, for a map larger than the CPU's caches under a steady
 /// trickle of churn. In conc-map-bench's ReadHeavy mix (49,152 `u64` keys, 98 % reads, 1 %
-/// inserts, 1 % removes; 2 cores, 2026-11-30) `SyncMap` ran 26.9 million operations per second
-/// on 1 thread against `MutexMap`'s 36.0 and dashmap's 49.0, and 42.1 on 2 threads against
-/// 28.4 and 52.9. Two costs of the design add up there:
+/// inserts, 1 % removes; 2 cores, 2026-11-30) `SyncMap` ran 27.7 million operations per second
+/// on 1 thread against `MutexMap`'s 35.2 and dashmap's 45.8, and 37.4 on 2 threads against
+/// 27.2 and 51.2. Two costs of the design add up there:
 ///
 /// - **reads of the newest keys lock**: a key stored since the last promotion is only in
 ///   `dirty` until `len(dirty)` such misses promote it. About 5 % of that mix's operations
