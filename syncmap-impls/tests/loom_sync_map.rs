@@ -90,6 +90,27 @@ fn map_with(live: &StdArc<AtomicUsize>, promoted: &[u32], in_dirty: &[u32]) -> M
     map
 }
 
+/// While another thread stores `key` (new to the map, with the value `key`): looks the key up,
+/// then load-or-stores it, then looks it up again. Once either call has seen the key it must
+/// stay seen: a load-or-store after a lookup that found it loads it, and the last lookup finds
+/// it.
+fn a_new_key_once_seen_stays_seen(map: &Map, key: u32, live: &StdArc<AtomicUsize>) {
+    let first = value_of(map, key);
+    assert!(first.is_none() || first == Some(key), "{first:?}");
+    let loaded = match map.load_or_store(key, Counted::new(10 * key, live)) {
+        LoadOrStore::Loaded(v) => Some(v.value),
+        LoadOrStore::Stored(_) => None,
+    };
+    assert!(
+        first.is_none() || loaded == Some(key),
+        "the key was seen, then load_or_store stored over it"
+    );
+    assert!(
+        value_of(map, key).is_some(),
+        "a lookup missed key {key} after it was seen ({first:?}, loaded {loaded:?})"
+    );
+}
+
 /// Load against promotion: a load of a key that only `dirty` holds races with the miss that
 /// promotes `dirty`. The double-checked look at `read` under `mu` is what keeps it found.
 #[test]
@@ -106,47 +127,40 @@ fn load_against_promotion() {
     });
 }
 
-/// Store against the expunge of a dirty rebuild: a deleted key is stored lock-free while a new
-/// key makes another thread rebuild `dirty` and try to expunge it. Here every entry of `read` is
-/// deleted, so the rebuild also publishes a compacted `read` without the expunged entry, which
-/// leaves the map at once: a store that lost the race must add the key anew.
+/// Store against the expunge of a dirty rebuild: with `promoted` in `read`, key 1 (one of them)
+/// is deleted, then stored lock-free while a new key makes another thread rebuild `dirty` and
+/// try to expunge it. The re-stored key must survive the next promotion.
+fn store_against_expunge(live: &StdArc<AtomicUsize>, promoted: &[u32]) {
+    let new_key = promoted.len() as u32 + 1;
+    let map = Arc::new(map_with(live, promoted, &[]));
+    assert!(map.delete(&1));
+    let other = Arc::clone(&map);
+    let live2 = StdArc::clone(live);
+    let t = thread::spawn(move || other.store(new_key, Counted::new(new_key, &live2)));
+    map.store(1, Counted::new(100, live));
+    t.join().unwrap();
+    settle(&map);
+    map.range(|_, _| true); // promote: a lost key would vanish here
+    assert_eq!(
+        (value_of(&map, 1), value_of(&map, new_key)),
+        (Some(100), Some(new_key))
+    );
+    assert_eq!(map.len(), promoted.len() + 1);
+}
+
+/// The race on a compacting rebuild: every entry of `read` is deleted, so the rebuild also
+/// publishes a `read` without the expunged entry, which leaves the map at once: a store that
+/// lost the race must add the key anew.
 #[test]
 fn store_against_expunge_of_a_compacting_rebuild() {
-    model(|live| {
-        let map = Arc::new(map_with(live, &[1], &[]));
-        assert!(map.delete(&1));
-        let other = Arc::clone(&map);
-        let live2 = StdArc::clone(live);
-        let t = thread::spawn(move || other.store(2, Counted::new(2, &live2)));
-        map.store(1, Counted::new(10, live));
-        t.join().unwrap();
-        settle(&map);
-        map.range(|_, _| true); // promote: a lost key would vanish here
-        assert_eq!((value_of(&map, 1), value_of(&map, 2)), (Some(10), Some(2)));
-        assert_eq!(map.len(), 2);
-    });
+    model(|live| store_against_expunge(live, &[1]));
 }
 
 /// The same race on Go's lazy path: one deleted entry of nine is too few to compact, so the
 /// expunged entry stays in `read`, and a store that lost the race revives it under `mu`.
 #[test]
 fn store_against_lazy_expunge_of_a_rebuild() {
-    model(|live| {
-        let map = Arc::new(map_with(live, &NINE, &[]));
-        assert!(map.delete(&1));
-        let other = Arc::clone(&map);
-        let live2 = StdArc::clone(live);
-        let t = thread::spawn(move || other.store(10, Counted::new(10, &live2)));
-        map.store(1, Counted::new(11, live));
-        t.join().unwrap();
-        settle(&map);
-        map.range(|_, _| true); // promote: a lost key would vanish here
-        assert_eq!(
-            (value_of(&map, 1), value_of(&map, 10)),
-            (Some(11), Some(10))
-        );
-        assert_eq!(map.len(), 10);
-    });
+    model(|live| store_against_expunge(live, &NINE));
 }
 
 /// Lookups against a compacting rebuild: one thread stores a new key, whose rebuild of `dirty`
@@ -163,21 +177,8 @@ fn lookups_against_a_compacting_rebuild() {
         let other = Arc::clone(&map);
         let live2 = StdArc::clone(live);
         let t = thread::spawn(move || other.store(3, Counted::new(3, &live2)));
-        let first = value_of(&map, 3);
-        assert!(first.is_none() || first == Some(3), "{first:?}");
         assert_eq!((value_of(&map, 2), value_of(&map, 1)), (Some(2), None));
-        let loaded = match map.load_or_store(3, Counted::new(30, live)) {
-            LoadOrStore::Loaded(v) => Some(v.value),
-            LoadOrStore::Stored(_) => None,
-        };
-        assert!(
-            first.is_none() || loaded == Some(3),
-            "the key was seen, then load_or_store stored over it"
-        );
-        assert!(
-            value_of(&map, 3).is_some(),
-            "a lookup missed key 3 after it was seen"
-        );
+        a_new_key_once_seen_stays_seen(&map, 3, live);
         t.join().unwrap();
         settle(&map);
         assert_eq!(value_of(&map, 3), Some(3));
@@ -392,21 +393,7 @@ fn miss_against_store_of_a_new_key() {
         let other = Arc::clone(&map);
         let live2 = StdArc::clone(live);
         let t = thread::spawn(move || other.store(3, Counted::new(3, &live2)));
-        let first = value_of(&map, 3);
-        assert!(first.is_none() || first == Some(3), "{first:?}");
-        let offered = Counted::new(30, live);
-        let loaded = match map.load_or_store(3, offered) {
-            LoadOrStore::Loaded(v) => Some(v.value),
-            LoadOrStore::Stored(_) => None,
-        };
-        assert!(
-            first.is_none() || loaded == Some(3),
-            "the key was seen, then load_or_store stored over it"
-        );
-        assert!(
-            value_of(&map, 3).is_some(),
-            "a lookup missed key 3 after it was seen ({first:?}, loaded {loaded:?})"
-        );
+        a_new_key_once_seen_stays_seen(&map, 3, live);
         t.join().unwrap();
         settle(&map);
         // Stored or loaded, the thread's store is the last write of key 3.
