@@ -45,13 +45,9 @@
 //! Under `--cfg loom` the minimum is one entry, so that the model checker's two-thread models,
 //! which hold a few keys, cover both the compacting and the lazy path.
 
-/// The fewest expunged entries that make a rebuild compact `read`.
-#[cfg(not(loom))]
-pub(super) const MIN_EXPUNGED: usize = 64;
 /// The fewest expunged entries that make a rebuild compact `read` (one under loom: see the
 /// module docs).
-#[cfg(loom)]
-pub(super) const MIN_EXPUNGED: usize = 1;
+pub(super) const MIN_EXPUNGED: usize = if cfg!(loom) { 1 } else { 64 };
 
 /// Whether a rebuild that expunged `expunged` of the `read_len` entries of `read` also
 /// publishes a `read` without them.

@@ -122,11 +122,10 @@ where
     pub(super) fn dirty_locked<'s, 'g>(
         &'g self,
         state: &'s mut DirtyState<K, V>,
-        read: &'g ReadOnly<K, V>,
+        mut read: &'g ReadOnly<K, V>,
         deferred: &mut Deferred<K, V>,
         guard: &'g Guard<'_>,
     ) -> (&'s mut Table<K, V>, &'g ReadOnly<K, V>) {
-        let mut read = read;
         if state.dirty.is_none() {
             let dirty = Self::rebuild_dirty(read, &mut state.expunged, guard);
             self.counters.count_dirty_rebuild();
